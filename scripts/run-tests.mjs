@@ -1,0 +1,22 @@
+// Runs every test/**/*.test.ts with Node's built-in runner (Node 20 has no glob support in --test).
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+const filter = process.argv.slice(2);
+const files = find("test").filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
+process.exit(r.status ?? 1);
