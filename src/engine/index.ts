@@ -1,0 +1,21 @@
+// The engine's public surface.
+export { Tensor, tensor, zeros, ones, full, arange, scalar } from "./tensor.js";
+export type { Creator } from "./tensor.js";
+export * from "./ops.js";
+export { grad, valueAndGrad, vjp } from "./autodiff.js";
+export type { ValueAndGrad, ValueAndGradOptions } from "./autodiff.js";
+export { compile } from "./compile.js";
+export type { Compiled, CompileOptions, CompiledStats } from "./compile.js";
+export { buildGraph, checkGraph, printGraph } from "./ir.js";
+export type { IRGraph, IRNode, IRValue } from "./ir.js";
+export { emitOnnx, OPSET } from "./onnx.js";
+export { nativeBackend, wasmBackend, getDefaultBackend, setDefaultBackend } from "./runtime.js";
+export type { Backend, Session, HostArray } from "./runtime.js";
+export { flatten, mapTree, leavesOf } from "./tree.js";
+export type { Tree } from "./tree.js";
+export { Rng } from "./random.js";
+export type { RngState } from "./random.js";
+export { ShapeError } from "./errors.js";
+export type { DType, TypedArray } from "./dtype.js";
+export { primitives } from "./registry.js";
+export type { Prim, PrimAttrs, PrimRule } from "./primitive.js";

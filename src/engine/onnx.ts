@@ -1,0 +1,114 @@
+// Emission: an IR graph → ONNX ModelProto bytes at one pinned opset, serialized with the
+// maintained schema package (onnx-buf on @bufbuild/protobuf).
+import { create, toBinary } from "@bufbuild/protobuf";
+import {
+  AttributeProto_AttributeType,
+  ModelProtoSchema,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from "onnx-buf";
+import { AttributeProtoSchema, GraphProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, TensorProtoSchema, TensorShapeProtoSchema, TypeProtoSchema, ValueInfoProtoSchema, TensorShapeProto_DimensionSchema, TypeProto_TensorSchema } from "onnx-buf";
+import { ONNX_DTYPE, type DType, type TypedArray } from "./dtype.js";
+import { OnnxBuilder, type AttrValue, type OnnxConstant } from "./onnx-builder.js";
+import type { IRGraph, IRValue } from "./ir.js";
+import { rule } from "./registry.js";
+
+export const OPSET = 17;
+const IR_VERSION = 8n;
+const INT64 = 7;
+
+export interface LoweredModel {
+  bytes: Uint8Array;
+  /** ONNX names of the graph's inputs, in the IR's input order. */
+  inputNames: string[];
+  outputNames: string[];
+}
+
+/** Lower every node through its primitive's toOnnx rule. */
+export function lowerGraph(g: IRGraph, b = new OnnxBuilder()): { builder: OnnxBuilder; names: Map<IRValue, string>; outputs: string[] } {
+  const names = new Map<IRValue, string>();
+  for (const i of g.inputs) names.set(i, i.name);
+  for (const c of g.constants) names.set(c, b.constant(c.data, c.shape, c.dtype, "c"));
+  for (const n of g.nodes) {
+    const out = rule(n.prim).toOnnx(b, n.inputs.map((i) => names.get(i)!), n.attrs as never, { inputs: n.inputs, out: n.output });
+    names.set(n.output, out);
+  }
+  // graph outputs get their own names (an Identity where a value is an input, a constant, or repeated)
+  const outputs = g.outputs.map((o, k) => {
+    const name = `out${k}`;
+    b.nodes.push({ opType: "Identity", inputs: [names.get(o)!], outputs: [name], attrs: {}, intAttrs: new Set() });
+    return name;
+  });
+  return { builder: b, names, outputs };
+}
+
+function bytesOf(data: TypedArray | BigInt64Array): Uint8Array<ArrayBuffer> {
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return copy;
+}
+
+function tensorProto(c: OnnxConstant): TensorProto {
+  return create(TensorProtoSchema, {
+    name: c.name,
+    dims: c.shape.map(BigInt),
+    dataType: c.dtype === "int64" ? INT64 : ONNX_DTYPE[c.dtype],
+    rawData: bytesOf(c.data),
+  });
+}
+
+function attribute(name: string, v: AttrValue, isInt: boolean): AttributeProto {
+  if (typeof v === "string") return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(v) });
+  if (typeof v === "number") {
+    return isInt ? create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) }) : create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: v });
+  }
+  if (Array.isArray(v)) {
+    return isInt ? create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: v.map(BigInt) }) : create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOATS, floats: v });
+  }
+  return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.TENSOR, t: tensorProto((v as { tensor: OnnxConstant }).tensor) });
+}
+
+function valueInfo(name: string, dtype: DType, shape: number[]): ValueInfoProto {
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: {
+        case: "tensorType",
+        value: create(TypeProto_TensorSchema, {
+          elemType: ONNX_DTYPE[dtype],
+          shape: create(TensorShapeProtoSchema, { dim: shape.map((d) => create(TensorShapeProto_DimensionSchema, { value: { case: "dimValue", value: BigInt(d) } })) }),
+        }),
+      },
+    }),
+  });
+}
+
+/** Serialize an IR graph as an ONNX model. */
+export function emitOnnx(g: IRGraph, graphName = "eikon"): LoweredModel {
+  const { builder, outputs } = lowerGraph(g);
+  const nodes: NodeProto[] = builder.nodes.map((n, k) =>
+    create(NodeProtoSchema, {
+      name: `n${k}_${n.opType}`,
+      opType: n.opType,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs).map(([name, v]) => attribute(name, v, n.intAttrs.has(name))),
+    }),
+  );
+  const graph = create(GraphProtoSchema, {
+    name: graphName,
+    node: nodes,
+    initializer: builder.constants.map(tensorProto),
+    input: g.inputs.map((i) => valueInfo(i.name, i.dtype, i.shape)),
+    output: g.outputs.map((o, k) => valueInfo(outputs[k], o.dtype, o.shape)),
+  });
+  const model = create(ModelProtoSchema, {
+    irVersion: IR_VERSION,
+    producerName: "eikon",
+    opsetImport: [create(OperatorSetIdProtoSchema, { domain: "", version: BigInt(OPSET) })],
+    graph,
+  });
+  return { bytes: toBinary(ModelProtoSchema, model), inputNames: g.inputs.map((i) => i.name), outputNames: outputs };
+}

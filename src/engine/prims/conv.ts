@@ -1,0 +1,156 @@
+// 2-D convolution and transposed convolution (NCHW, PyTorch weight layouts).
+// Gradients in plain ops: dX of a conv is a transposed conv and vice versa; dW is a conv
+// of the transposed input with the transposed output gradient (stride and dilation swap roles).
+import { allocate, sizeOf } from "../dtype.js";
+import { ShapeError, fmtShape } from "../errors.js";
+import type { ConvAttrs, Pair, PrimTable, ValueType } from "../primitive.js";
+import type { Tensor } from "../tensor.js";
+import * as ops from "../ops.js";
+
+function checkConvInputs(op: string, x: ValueType, w: ValueType, groups: number): void {
+  if (x.shape.length !== 4) throw new ShapeError(op, `input must be NCHW (rank 4), got ${fmtShape(x.shape)}`);
+  if (w.shape.length !== 4) throw new ShapeError(op, `weight must have rank 4, got ${fmtShape(w.shape)}`);
+  if (x.dtype !== w.dtype) throw new ShapeError(op, `dtype mismatch: input ${x.dtype}, weight ${w.dtype}`);
+  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(op, `groups must be a positive integer, got ${groups}`);
+}
+
+const convOut = (h: number, k: number, s: number, p: number, d: number) => Math.floor((h + 2 * p - d * (k - 1) - 1) / s) + 1;
+const convTOut = (h: number, k: number, s: number, p: number, d: number, op: number) => (h - 1) * s - 2 * p + d * (k - 1) + op + 1;
+
+/**
+ * dW of y = conv(x, W): [Cy, Cx/groups, kh, kw] from x [N,Cx,H,W] and gy [N,Cy,P,Q].
+ * dW[o,c,i,j] = Σₙₚq gy[n,o,p,q]·xpad[n,c,p·s+i·d,q·s+j·d]: a conv over the batch axis.
+ */
+export function convWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
+  const G = a.groups;
+  const cx = x.shape[1] / G;
+  const cy = gy.shape[1] / G;
+  const parts: Tensor[] = [];
+  for (let g = 0; g < G; g++) {
+    const xg = ops.transpose(G === 1 ? x : ops.sliceAxis(x, 1, g * cx, (g + 1) * cx), [1, 0, 2, 3]);
+    const gg = ops.transpose(G === 1 ? gy : ops.sliceAxis(gy, 1, g * cy, (g + 1) * cy), [1, 0, 2, 3]);
+    const full = ops.conv2d(xg, gg, { stride: a.dilation, padding: a.padding, dilation: a.stride });
+    const k = ops.slice(full, [0, 0, 0, 0], [cx, cy, kernel[0], kernel[1]]);
+    parts.push(ops.transpose(k, [1, 0, 2, 3]));
+  }
+  return ops.concat(parts, 0);
+}
+
+function convAttrsOnnx(a: ConvAttrs, kernel: number[]) {
+  return {
+    kernel_shape: kernel,
+    strides: a.stride,
+    pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
+    dilations: a.dilation,
+    group: a.groups,
+  };
+}
+const CONV_INTS = ["kernel_shape", "strides", "pads", "dilations", "group", "output_padding"];
+
+export const convRules: Pick<PrimTable, "conv2d" | "convTranspose2d"> = {
+  conv2d: {
+    shape: ([x, w], a) => {
+      checkConvInputs("conv2d", x, w, a.groups);
+      const [n, c, h, wd] = x.shape;
+      const [o, ci, kh, kw] = w.shape;
+      if (c % a.groups !== 0 || o % a.groups !== 0) throw new ShapeError("conv2d", `groups=${a.groups} must divide the input channels (${c}) and output channels (${o})`);
+      if (ci * a.groups !== c) throw new ShapeError("conv2d", `input ${fmtShape(x.shape)} has ${c} channels but weight ${fmtShape(w.shape)} expects ${ci * a.groups} (weight dim 1 × groups=${a.groups})`);
+      const oh = convOut(h, kh, a.stride[0], a.padding[0], a.dilation[0]);
+      const ow = convOut(wd, kw, a.stride[1], a.padding[1], a.dilation[1]);
+      if (oh < 1 || ow < 1) throw new ShapeError("conv2d", `kernel ${kh}×${kw} (dilation ${a.dilation}) does not fit the padded ${h}×${wd} input`);
+      return { shape: [n, o, oh, ow], dtype: x.dtype };
+    },
+    eval: ([x, w], a, out) => {
+      const [N, C, H, W] = x.shape;
+      const [O, Cg, KH, KW] = w.shape;
+      const [, , OH, OW] = out.shape;
+      const Og = O / a.groups;
+      const res = allocate(out.dtype, sizeOf(out.shape));
+      const [sh, sw] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
+      for (let n = 0; n < N; n++)
+        for (let o = 0; o < O; o++) {
+          const g = Math.floor(o / Og);
+          for (let oh = 0; oh < OH; oh++)
+            for (let ow = 0; ow < OW; ow++) {
+              let acc = 0;
+              for (let c = 0; c < Cg; c++) {
+                const xc = ((n * C + g * Cg + c) * H) * W;
+                const wc = ((o * Cg + c) * KH) * KW;
+                for (let i = 0; i < KH; i++) {
+                  const ih = oh * sh - ph + i * dh;
+                  if (ih < 0 || ih >= H) continue;
+                  for (let j = 0; j < KW; j++) {
+                    const iw = ow * sw - pw + j * dw;
+                    if (iw < 0 || iw >= W) continue;
+                    acc += x.data[xc + ih * W + iw] * w.data[wc + i * KW + j];
+                  }
+                }
+              }
+              res[((n * O + o) * OH + oh) * OW + ow] = acc;
+            }
+        }
+      return res;
+    },
+    toOnnx: (b, ins, a, t) => b.op1("Conv", ins, convAttrsOnnx(a, t.inputs[1].shape.slice(2)), CONV_INTS),
+    vjp: (g, [x, w], _y, a, need) => {
+      const [kh, kw] = [w.shape[2], w.shape[3]];
+      // output_padding recovers the input rows a strided conv skipped at the bottom/right
+      const opad: Pair = [0, 1].map((i) => (x.shape[2 + i] + 2 * a.padding[i] - a.dilation[i] * ((i ? kw : kh) - 1) - 1) % a.stride[i]) as Pair;
+      return [
+        need[0] ? ops.convTranspose2d(g, w, { ...a, outputPadding: opad }) : null,
+        need[1] ? convWeightGrad(x, g, a, [kh, kw]) : null,
+      ];
+    },
+  },
+  convTranspose2d: {
+    shape: ([x, w], a) => {
+      checkConvInputs("convTranspose2d", x, w, a.groups);
+      const [n, c, h, wd] = x.shape;
+      const [ci, cog, kh, kw] = w.shape;
+      if (ci !== c) throw new ShapeError("convTranspose2d", `input ${fmtShape(x.shape)} has ${c} channels but weight ${fmtShape(w.shape)} expects ${ci} (weight dim 0)`);
+      if (c % a.groups !== 0) throw new ShapeError("convTranspose2d", `groups=${a.groups} must divide the input channels (${c})`);
+      for (const i of [0, 1]) {
+        if (a.outputPadding[i] >= Math.max(a.stride[i], a.dilation[i])) throw new ShapeError("convTranspose2d", `outputPadding ${a.outputPadding} must be smaller than stride or dilation`);
+      }
+      const oh = convTOut(h, kh, a.stride[0], a.padding[0], a.dilation[0], a.outputPadding[0]);
+      const ow = convTOut(wd, kw, a.stride[1], a.padding[1], a.dilation[1], a.outputPadding[1]);
+      if (oh < 1 || ow < 1) throw new ShapeError("convTranspose2d", `padding ${a.padding} leaves no output for a ${h}×${wd} input`);
+      return { shape: [n, cog * a.groups, oh, ow], dtype: x.dtype };
+    },
+    eval: ([x, w], a, out) => {
+      const [N, C, H, W] = x.shape;
+      const [, COg, KH, KW] = w.shape;
+      const [, CO, OH, OW] = out.shape;
+      const Cg = C / a.groups;
+      const res = allocate(out.dtype, sizeOf(out.shape));
+      const [sh, sw] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < C; c++) {
+          const g = Math.floor(c / Cg);
+          for (let h = 0; h < H; h++)
+            for (let wi = 0; wi < W; wi++) {
+              const xv = x.data[((n * C + c) * H + h) * W + wi];
+              for (let co = 0; co < COg; co++) {
+                const ob = (n * CO + g * COg + co) * OH;
+                const wb = ((c * COg + co) * KH) * KW;
+                for (let i = 0; i < KH; i++) {
+                  const oh = h * sh - ph + i * dh;
+                  if (oh < 0 || oh >= OH) continue;
+                  for (let j = 0; j < KW; j++) {
+                    const ow = wi * sw - pw + j * dw;
+                    if (ow < 0 || ow >= OW) continue;
+                    res[(ob + oh) * OW + ow] += xv * w.data[wb + i * KW + j];
+                  }
+                }
+              }
+            }
+        }
+      return res;
+    },
+    toOnnx: (b, ins, a, t) => b.op1("ConvTranspose", ins, { ...convAttrsOnnx(a, t.inputs[1].shape.slice(2)), output_padding: a.outputPadding }, CONV_INTS),
+    vjp: (g, [x, w], _y, a, need) => [
+      need[0] ? ops.conv2d(g, w, a) : null,
+      need[1] ? convWeightGrad(g, x, a, [w.shape[2], w.shape[3]]) : null,
+    ],
+  },
+};

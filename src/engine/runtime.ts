@@ -1,0 +1,94 @@
+// Runtimes: a small interface over ONNX Runtime so the same graphs run natively
+// (onnxruntime-node) or as WebAssembly (onnxruntime-web, also in Node for tests).
+import { cpus } from "node:os";
+import type { DType, TypedArray } from "./dtype.js";
+
+export interface HostArray {
+  data: TypedArray;
+  shape: readonly number[];
+  dtype: DType;
+}
+
+export interface Session {
+  /** Runs the graph; feeds by input name, results by output name. */
+  run(feeds: Record<string, HostArray>): Promise<Record<string, HostArray>>;
+  release(): Promise<void>;
+}
+
+export interface Backend {
+  readonly name: string;
+  createSession(model: Uint8Array): Promise<Session>;
+}
+
+type OrtModule = typeof import("onnxruntime-common");
+
+const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "bool"> = { float32: "float32", float64: "float64", int32: "int32", bool: "bool" };
+
+function wrapSession(ort: OrtModule, session: import("onnxruntime-common").InferenceSession): Session {
+  return {
+    async run(feeds) {
+      const ortFeeds: Record<string, import("onnxruntime-common").Tensor> = {};
+      for (const [name, a] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ORT_TYPE[a.dtype], a.data as never, a.shape as number[]);
+      const results = await session.run(ortFeeds);
+      const out: Record<string, HostArray> = {};
+      for (const [name, t] of Object.entries(results)) {
+        const dtype: DType = t.type === "float64" ? "float64" : t.type === "int32" ? "int32" : t.type === "bool" ? "bool" : "float32";
+        out[name] = { data: t.data as TypedArray, shape: [...t.dims], dtype };
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+export interface NativeOptions {
+  /** Threads inside one op (default: the machine's cores). */
+  threads?: number;
+}
+
+/** onnxruntime-node: native CPU execution. */
+export function nativeBackend(opts: NativeOptions = {}): Backend {
+  let ort: Promise<OrtModule> | null = null;
+  return {
+    name: "onnxruntime-node",
+    async createSession(model) {
+      ort ??= import("onnxruntime-node") as unknown as Promise<OrtModule>;
+      const m = await ort;
+      const session = await m.InferenceSession.create(model, {
+        executionProviders: ["cpu"],
+        graphOptimizationLevel: "all",
+        executionMode: "sequential",
+        intraOpNumThreads: opts.threads ?? Math.max(1, cpus().length),
+        interOpNumThreads: 1,
+      });
+      return wrapSession(m, session);
+    },
+  };
+}
+
+/** onnxruntime-web: the WebAssembly backend the browser uses (runs in Node too). */
+export function wasmBackend(opts: { threads?: number } = {}): Backend {
+  let ort: Promise<OrtModule> | null = null;
+  return {
+    name: "onnxruntime-web",
+    async createSession(model) {
+      ort ??= (import("onnxruntime-web") as unknown as Promise<OrtModule>).then((m) => {
+        m.env.wasm.numThreads = opts.threads ?? 1;
+        return m;
+      });
+      const m = await ort;
+      const session = await m.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+      return wrapSession(m, session);
+    },
+  };
+}
+
+let defaultBackend: Backend | null = null;
+
+export function getDefaultBackend(): Backend {
+  defaultBackend ??= nativeBackend();
+  return defaultBackend;
+}
+export function setDefaultBackend(b: Backend): void {
+  defaultBackend = b;
+}
