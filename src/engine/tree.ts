@@ -2,6 +2,12 @@
 // Tensor, an array or a plain object (numbers, strings, null, …) is static structure.
 import { Tensor } from "./tensor.js";
 
+/**
+ * Objects whose class sets this key on its prototype are flattened like plain objects (own
+ * enumerable fields) and rebuilt as instances of the same class: modules are pytrees (equinox).
+ */
+export const TREE_NODE: unique symbol = Symbol.for("eikon.treeNode");
+
 export type Tree = Tensor | null | undefined | number | string | boolean | readonly Tree[] | { readonly [k: string]: Tree };
 
 export interface Flat {
@@ -15,6 +21,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object") return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
+}
+
+function isTreeNode(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && (v as Record<symbol, unknown>)[TREE_NODE] === true;
 }
 
 export function flatten(tree: unknown): Flat {
@@ -39,6 +49,14 @@ export function flatten(tree: unknown): Flat {
       const kids = keys.map((k) => build(node[k]));
       parts.push("}");
       return (ls) => Object.fromEntries(keys.map((k, i) => [k, kids[i](ls)]));
+    }
+    if (isTreeNode(node)) {
+      const proto = Object.getPrototypeOf(node);
+      const keys = Object.keys(node);
+      parts.push(`<${proto.constructor?.name ?? "node"}{${keys.map((k) => JSON.stringify(k)).join(",")}`);
+      const kids = keys.map((k) => build(node[k]));
+      parts.push("}>");
+      return (ls) => Object.assign(Object.create(proto), Object.fromEntries(keys.map((k, i) => [k, kids[i](ls)])));
     }
     if (node !== null && typeof node === "object") {
       throw new TypeError(`pytree: cannot flatten a ${node.constructor?.name ?? "object"}; use plain objects, arrays and Tensors`);
