@@ -61,7 +61,7 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
     if (out instanceof Promise) throw new TypeError(`compile(${label}): the traced function must be synchronous`);
     const flatOut = flatten(out);
     if (flatOut.leaves.length === 0) throw new TypeError(`compile(${label}): the function returned no tensors`);
-    const graph = buildGraph(flatOut.leaves);
+    const graph = buildGraph(flatOut.leaves, placeholders);
     checkGraph(graph);
     return { graph, flatOut };
   };

@@ -32,8 +32,11 @@ export interface IRGraph {
   outputs: IRValue[];
 }
 
+const LEAKED = "a symbolic tensor from another traced function was used here; pass it in as an argument instead of capturing it";
+
 /** Collect the graph between the traced inputs (placeholders) and `outputs`. */
-export function buildGraph(outputs: readonly Tensor[]): IRGraph {
+export function buildGraph(outputs: readonly Tensor[], placeholders?: readonly Tensor[]): IRGraph {
+  const own = placeholders ? new Set(placeholders) : null;
   const values = new Map<Tensor, IRValue>();
   const g: IRGraph = { inputs: [], constants: [], nodes: [], outputs: [] };
   const stack: [Tensor, boolean][] = outputs.map((t) => [t, false]);
@@ -47,13 +50,14 @@ export function buildGraph(outputs: readonly Tensor[]): IRGraph {
       continue;
     }
     if (t.inputIndex !== null) {
+      if (own && !own.has(t)) throw new Error(`compile: ${t.describe()}: ${LEAKED}`);
       const v: IRInput = { shape: [...t.shape], dtype: t.dtype, name: `in${t.inputIndex}`, index: t.inputIndex };
       g.inputs.push(v);
       values.set(t, v);
       continue;
     }
     if (!t.creator) {
-      throw new Error(`compile: a symbolic tensor ${t.describe()} from another traced function was used here; pass it in as an argument instead of capturing it`);
+      throw new Error(`compile: ${t.describe()}: ${LEAKED}`);
     }
     if (!expanded) {
       stack.push([t, true]);
