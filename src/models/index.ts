@@ -1,0 +1,3 @@
+// Every model family, registered on import.
+export * from "./model.js";
+export { registerFamily, listFamilies, findFamily } from "./registry.js";
