@@ -1,3 +1,19 @@
 // Eikon's public API, re-exported name by name.
-export { Rng } from "./engine/random.js";
-export type { RngState } from "./engine/random.js";
+export {
+  Tensor, tensor, zeros, ones, full, arange, scalar,
+  add, sub, mul, div, pow, maximum, minimum, greater, greaterEqual, less, lessEqual, equal,
+  neg, exp, log, log1p, sqrt, abs, sign, tanh, sigmoid, relu, softplus, leakyRelu, stopGradient, cast, where,
+  square, reciprocal, clip, logSigmoid, sum, max, min, mean, variance, logsumexp, logSoftmax, softmax,
+  reshape, transpose, mT, flatten, broadcastTo, sumTo, concat, stack, slice, sliceAxis, split, pad, gather, take, oneHot,
+  matmul, linear, conv2d, convTranspose2d, maxPool2d, avgPool2d, zerosLike,
+  grad, valueAndGrad, vjp, compile,
+  buildGraph, checkGraph, printGraph, emitOnnx, OPSET,
+  nativeBackend, wasmBackend, getDefaultBackend, setDefaultBackend,
+  flattenTree, mapTree, leavesOf, TREE_NODE,
+  packSpec, packTree, unpackTree, packInGraph, leafNames,
+  Rng, ShapeError, primitives,
+} from "./engine/index.js";
+export type {
+  Creator, TensorLike, ConvOptions, PoolOptions, ValueAndGrad, ValueAndGradOptions, Compiled, CompileOptions, CompiledStats,
+  IRGraph, IRNode, IRValue, Backend, Session, HostArray, Tree, RngState, DType, TypedArray, Prim, PrimAttrs, PrimRule, PackSpec, PackEntry,
+} from "./engine/index.js";

@@ -11,7 +11,7 @@ export type { IRGraph, IRNode, IRValue } from "./ir.js";
 export { emitOnnx, OPSET } from "./onnx.js";
 export { nativeBackend, wasmBackend, getDefaultBackend, setDefaultBackend } from "./runtime.js";
 export type { Backend, Session, HostArray } from "./runtime.js";
-export { flatten, mapTree, leavesOf, TREE_NODE } from "./tree.js";
+export { flatten as flattenTree, mapTree, leavesOf, TREE_NODE } from "./tree.js";
 export type { Tree } from "./tree.js";
 export { Rng } from "./random.js";
 export type { RngState } from "./random.js";
