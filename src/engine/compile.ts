@@ -4,6 +4,7 @@ import { Tensor } from "./tensor.js";
 import { flatten } from "./tree.js";
 import { buildGraph, checkGraph, printGraph, type IRGraph } from "./ir.js";
 import { emitOnnx } from "./onnx.js";
+import { simplifyGraph } from "./simplify.js";
 import { getDefaultBackend, type Backend, type HostArray, type Session } from "./runtime.js";
 
 export interface CompileOptions {
@@ -68,7 +69,9 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
 
   const build = async (args: Args): Promise<Entry> => {
     const t0 = performance.now();
-    const { graph, flatOut } = traceArgs(args);
+    const { graph: traced, flatOut } = traceArgs(args);
+    const graph = simplifyGraph(traced);
+    checkGraph(graph);
     const model = emitOnnx(graph, label);
     let session: Session;
     try {
@@ -122,7 +125,7 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
 
   return Object.assign(call, {
     trace: (...args: Args) => traceArgs(args).graph,
-    toOnnx: (...args: Args) => emitOnnx(traceArgs(args).graph, label).bytes,
+    toOnnx: (...args: Args) => emitOnnx(simplifyGraph(traceArgs(args).graph), label).bytes,
     stats,
     dispose: async () => {
       const entries = [...cache.values()];

@@ -35,10 +35,23 @@ export function lowerGraph(g: IRGraph, b = new OnnxBuilder()): { builder: OnnxBu
     const out = rule(n.prim).toOnnx(b, n.inputs.map((i) => names.get(i)!), n.attrs as never, { inputs: n.inputs, out: n.output });
     names.set(n.output, out);
   }
-  // graph outputs get their own names (an Identity where a value is an input, a constant, or repeated)
+  // graph outputs get their own names: the producing node's output is renamed, or, where the
+  // value is an input, a constant or an earlier output, an Identity copies it
+  const fromNodes = new Set(b.nodes.flatMap((n) => n.outputs));
+  const taken = new Set<string>();
   const outputs = g.outputs.map((o, k) => {
     const name = `out${k}`;
-    b.nodes.push({ opType: "Identity", inputs: [names.get(o)!], outputs: [name], attrs: {}, intAttrs: new Set() });
+    const value = names.get(o)!;
+    if (fromNodes.has(value) && !taken.has(value)) {
+      for (const n of b.nodes) {
+        n.inputs = n.inputs.map((i) => (i === value ? name : i));
+        n.outputs = n.outputs.map((i) => (i === value ? name : i));
+      }
+      for (const [v, nm] of names) if (nm === value) names.set(v, name);
+      taken.add(name);
+    } else {
+      b.nodes.push({ opType: "Identity", inputs: [names.get(o)!], outputs: [name], attrs: {}, intAttrs: new Set() });
+    }
     return name;
   });
   return { builder: b, names, outputs };
