@@ -1,0 +1,24 @@
+// nn: modules as parameter trees (re-exported from the package root as the `nn` namespace).
+export { Module, withFields, mapTensors, namedTensors, loadNamedTensors, partition, combine, toDtype, parameterCount, bufferNames, isModule, isBufferField } from "./module.js";
+export type { Layer, TensorInfo, LoadOptions } from "./module.js";
+export { Context } from "./context.js";
+export type { Noise, NoiseCount } from "./context.js";
+export * as init from "./init.js";
+export type { Initializer } from "./init.js";
+export { Linear } from "./linear.js";
+export type { LayerInit } from "./linear.js";
+export { Conv2d, ConvTranspose2d } from "./conv.js";
+export type { ConvInit, ConvTransposeInit, IntOrPair } from "./conv.js";
+export { MaskedConv2d, causalMask } from "./masked-conv.js";
+export type { MaskType, MaskedConvInit } from "./masked-conv.js";
+export { BatchNorm, BatchNorm1d, BatchNorm2d } from "./batchnorm.js";
+export type { BatchNormOptions } from "./batchnorm.js";
+export { LayerNorm } from "./layernorm.js";
+export type { LayerNormOptions } from "./layernorm.js";
+export { Embedding } from "./embedding.js";
+export type { EmbeddingOptions } from "./embedding.js";
+export { Dropout } from "./dropout.js";
+export { ReLU, LeakyReLU, Tanh, Sigmoid, Softplus, Identity, Flatten, Reshape } from "./activations.js";
+export { Sequential } from "./sequential.js";
+export { SpectralNorm } from "./spectral-norm.js";
+export type { SpectralNormOptions, WeightedLayer } from "./spectral-norm.js";
