@@ -17,3 +17,7 @@ export type {
   Creator, TensorLike, ConvOptions, PoolOptions, ValueAndGrad, ValueAndGradOptions, Compiled, CompileOptions, CompiledStats,
   IRGraph, IRNode, IRValue, Backend, Session, HostArray, Tree, RngState, DType, TypedArray, Prim, PrimAttrs, PrimRule, PackSpec, PackEntry,
 } from "./engine/index.js";
+
+// Layers above the engine, as namespaces.
+export * as data from "./data/index.js";
+export * as io from "./io/index.js";
