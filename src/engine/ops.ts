@@ -104,8 +104,12 @@ export function logsumexp(x: Tensor, axes?: number | readonly number[], keepdims
   const s = add(log(sum(exp(sub(x, mFinite)), ax, true)), mFinite);
   return keepdims ? s : reshape(s, x.shape.filter((_, i) => !ax.includes(i)));
 }
+/** (x − m) − log Σ exp(x − m) with m the (constant) maximum: shifting first keeps results near 0 exact. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return sub(x, logsumexp(x, axis, true));
+  const ax = normalizeAxes("logSoftmax", x.rank, axis);
+  const m = stopGradient(max(x, ax, true));
+  const shifted = sub(x, where(equal(abs(m), Infinity), 0, m));
+  return sub(shifted, log(sum(exp(shifted), ax, true)));
 }
 export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(logSoftmax(x, axis));

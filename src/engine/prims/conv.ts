@@ -147,9 +147,21 @@ export const convRules: Pick<PrimTable, "conv2d" | "convTranspose2d"> = {
         }
       return res;
     },
-    toOnnx: (b, ins, a, t) => b.op1("ConvTranspose", ins, { ...convAttrsOnnx(a, t.inputs[1].shape.slice(2)), output_padding: a.outputPadding }, CONV_INTS),
+    toOnnx: (b, ins, a, t) => {
+      const attrs = { ...convAttrsOnnx(a, t.inputs[1].shape.slice(2)), output_padding: a.outputPadding };
+      if (a.outputPadding.every((op, i) => op < a.stride[i])) return b.op1("ConvTranspose", ins, attrs, CONV_INTS);
+      // ONNX Runtime refuses output_padding ≥ stride (allowed here, as in PyTorch, when below the
+      // dilation): trim less at the bottom/right instead, and zero-pad what lies beyond the scatter.
+      const [p, op] = [a.padding, a.outputPadding];
+      const end = [0, 1].map((i) => Math.max(p[i] - op[i], 0));
+      const extra = [0, 1].map((i) => Math.max(op[i] - p[i], 0));
+      const y = b.op1("ConvTranspose", ins, { ...attrs, pads: [p[0], p[1], end[0], end[1]], output_padding: [0, 0] }, CONV_INTS);
+      if (extra[0] === 0 && extra[1] === 0) return y;
+      return b.op1("Pad", [y, b.int64([0, 0, 0, 0, 0, 0, extra[0], extra[1]]), b.scalar(0, t.out.dtype)], { mode: "constant" });
+    },
     vjp: (g, [x, w], _y, a, need) => [
-      need[0] ? ops.conv2d(g, w, a) : null,
+      // the conv of g has floor(outputPadding/stride) extra rows/columns when outputPadding ≥ stride
+      need[0] ? ops.slice(ops.conv2d(g, w, a), [0, 0, 0, 0], [...x.shape]) : null,
       need[1] ? convWeightGrad(g, x, a, [w.shape[2], w.shape[3]]) : null,
     ],
   },

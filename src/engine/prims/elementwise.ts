@@ -112,7 +112,11 @@ export const elementwiseRules: Pick<PrimTable, UnaryName | "leakyRelu" | BinaryN
   leakyRelu: {
     shape: unaryShape("leakyRelu", false),
     eval: ([x], { alpha }, out) => mapUnary(x.data, out.dtype, (v) => (v > 0 ? v : alpha * v)),
-    toOnnx: (b, [x], { alpha }) => b.op1("LeakyRelu", [x], { alpha }),
+    // ONNX's alpha attribute is a float32: in float64 graphs, carry alpha as a double constant instead
+    toOnnx: (b, [x], { alpha }, t) =>
+      t.inputs[0].dtype === "float64"
+        ? b.op1("Where", [b.op1("Greater", [x, b.scalar(0, "float64")]), x, b.op1("Mul", [x, b.scalar(alpha, "float64")])])
+        : b.op1("LeakyRelu", [x], { alpha }),
     vjp: (g, [x], _y, { alpha }) => [ops.where(ops.greater(x, 0), g, ops.mul(g, alpha))],
   },
 
@@ -176,7 +180,9 @@ export const elementwiseRules: Pick<PrimTable, UnaryName | "leakyRelu" | BinaryN
       return res;
     },
     toOnnx: (b, [x], { dtype }) => b.op1("Cast", [x], { to: ONNX_DTYPE[dtype as DType] }, ["to"]),
-    vjp: (g, [x]) => [isFloat(x.dtype) && isFloat(g.dtype) ? ops.cast(g, x.dtype) : null],
+    // float ↔ float passes the cotangent through; a cast to int32/bool is piecewise constant
+    // (decided by the output dtype, not by whatever dtype a seeded cotangent has)
+    vjp: (g, [x], _y, { dtype }) => [isFloat(x.dtype) && isFloat(dtype) ? ops.cast(g, x.dtype) : null],
   },
 
   stopGradient: {

@@ -188,10 +188,13 @@ export const layoutRules: Pick<PrimTable, "reshape" | "transpose" | "expand" | "
     },
     toOnnx: (b, ins) => b.op1("Gather", ins, { axis: 0 }, ["axis"]),
     // scatter-add of the rows' cotangents, written as oneHot(idx)ᵀ · g
+    // (negative indices count from the end, as in eval, so wrap them before the one-hot)
     vjp: (g, [table, idx]) => {
       const m = idx.size;
       const width = sizeOf(table.shape.slice(1));
-      const hot = ops.oneHot(ops.reshape(idx, [m]), table.shape[0], g.dtype);
+      const flat = ops.reshape(idx, [m]);
+      const wrapped = ops.where(ops.less(flat, 0), ops.add(flat, table.shape[0]), flat);
+      const hot = ops.oneHot(wrapped, table.shape[0], g.dtype);
       return [ops.reshape(ops.matmul(ops.mT(hot), ops.reshape(g, [m, width])), table.shape), null];
     },
   },
