@@ -48,6 +48,13 @@ function lowerLog1p(b: OnnxBuilder, x: string, t: ValueType): string {
   return b.op1("Where", [isOne, x, b.op1("Mul", [x, ratio])]);
 }
 
+/** ONNX Runtime has no float64 Softplus kernel: there, max(x,0) + log1p(e^−|x|). */
+function lowerSoftplus(b: OnnxBuilder, x: string, t: ValueType): string {
+  if (t.dtype !== "float64") return b.op1("Softplus", [x]);
+  const e = b.op1("Exp", [b.op1("Neg", [b.op1("Abs", [x])])]);
+  return b.op1("Add", [b.op1("Relu", [x]), lowerLog1p(b, e, t)]);
+}
+
 function binaryShape(name: string) {
   return ([a, b]: ValueType[]): ValueType => {
     if (a.dtype !== b.dtype) throw new ShapeError(name, `dtype mismatch: ${a.dtype}${fmtShape(a.shape)} and ${b.dtype}${fmtShape(b.shape)}; cast one of them first`);
@@ -108,7 +115,7 @@ export const elementwiseRules: Pick<PrimTable, UnaryName | "leakyRelu" | BinaryN
   sigmoid: unary("sigmoid", sigmoidRef, "Sigmoid", (g, _x, y) => ops.mul(g, ops.mul(y, ops.sub(1, y)))),
   relu: unary("relu", (v) => (v > 0 ? v : 0), "Relu", (g, x) => ops.where(ops.greater(x, 0), g, 0)),
   // d softplus(x) = σ(x) dx
-  softplus: unary("softplus", softplusRef, "Softplus", (g, x) => ops.mul(g, ops.sigmoid(x))),
+  softplus: unary("softplus", softplusRef, lowerSoftplus, (g, x) => ops.mul(g, ops.sigmoid(x))),
   leakyRelu: {
     shape: unaryShape("leakyRelu", false),
     eval: ([x], { alpha }, out) => mapUnary(x.data, out.dtype, (v) => (v > 0 ? v : alpha * v)),
