@@ -1,0 +1,145 @@
+// trainStep: one compiled function that runs a whole training step in one ONNX Runtime
+// session run — forward, backward, optimizer update, buffer updates. Parameters travel packed
+// into one flat tensor (the optimizer updates the flat vector elementwise; its state is a few
+// flat leaves), buffers into another, so a step feeds and returns a handful of large arrays
+// however many layers the model has. The learning rate is an input: schedules never recompile.
+import { Tensor, compile, flattenTree, scalar, valueAndGrad, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
+import { packInGraph, packSpec, packTree, unpackTree, type PackSpec } from "../engine/packing.js";
+import { Context, type Noise, type NoiseCount } from "../nn/context.js";
+import { combine, partition, type TensorInfo } from "../nn/module.js";
+import type { Optimizer } from "./optimizer.js";
+
+/** What a step carries from one call to the next. */
+export interface StepState<S = unknown> {
+  /** Every trainable parameter, packed (flat, 1-D). */
+  params: Tensor;
+  /** Every buffer, packed; null for a model without buffers. */
+  buffers: Tensor | null;
+  /** The optimizer's state over the packed parameters. */
+  opt: S;
+}
+
+export interface StepOutput<S, Aux> {
+  loss: Tensor;
+  aux: Aux;
+  state: StepState<S>;
+}
+
+/** The loss of one batch: combine(params, buffers) is the model. Return [loss, aux] to get aux back. */
+export type LossFn<M, B, Aux> = (params: M, buffers: M, batch: B, ctx: Context) => Tensor | [Tensor, Aux];
+
+export interface TrainStepOptions<M, B, S, Aux> {
+  lossFn: LossFn<M, B, Aux>;
+  optimizer: Optimizer<S>;
+  /** Context mode of the forward (default true: batch statistics, dropout, buffer updates). */
+  train?: boolean;
+  /** Which tensors train (default: all but buffers); the others ride along as buffers. */
+  isParam?: (info: TensorInfo, t: Tensor) => boolean;
+  name?: string;
+  backend?: Backend;
+}
+
+export interface TrainStep<M, B, S, Aux> {
+  /** One compiled step. `lr` is fed as a scalar tensor; `noise` as Context noise (see measureNoise). */
+  (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise): Promise<StepOutput<S, Aux>>;
+  /** Pack a model (and fresh optimizer state) into a step state; fixes the model structure of this step. */
+  init(model: M): StepState<S>;
+  /** The model a state holds (host-side views into the packed arrays, no copy). */
+  model(state: StepState<S>): M;
+  /** The same step run eagerly (float64 checks, debugging): identical code, no ONNX. */
+  eager(state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise): StepOutput<S, Aux>;
+  /** Noise one step consumes, from a symbolic trace of the forward (no compute). */
+  measureNoise(state: StepState<S>, batch: B): NoiseCount;
+  /** The compiled function itself: stats (calls, runMs, totalMs), trace, toOnnx, dispose. */
+  readonly compiled: Compiled<[StepState<S>, B, Tensor, Noise], RawOutput<S, Aux>>;
+  readonly stats: CompiledStats;
+  dispose(): Promise<void>;
+}
+
+interface RawOutput<S, Aux> {
+  loss: Tensor;
+  aux: Aux;
+  params: Tensor;
+  buffers: Tensor | null;
+  opt: S;
+}
+
+interface Specs {
+  params: PackSpec;
+  buffers: PackSpec;
+}
+
+const withDtype = (spec: PackSpec, dtype: DType): PackSpec => (spec.dtype === dtype ? spec : { ...spec, dtype });
+
+export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: TrainStepOptions<M, B, S, Aux>): TrainStep<M, B, S, Aux> {
+  const label = opts.name ?? "trainStep";
+  const train = opts.train ?? true;
+  let specs: Specs | null = null;
+
+  const need = (params: Tensor): Specs => {
+    if (!specs) throw new Error(`${label}: call init(model) before stepping (it fixes the packing layout)`);
+    return { params: withDtype(specs.params, params.dtype), buffers: withDtype(specs.buffers, params.dtype) };
+  };
+  const unpackBuffers = (state: StepState<S>, s: Specs): M => (state.buffers ? unpackTree(state.buffers, s.buffers) : s.buffers.rebuild([]));
+
+  const body = (state: StepState<S>, batch: B, lr: Tensor, noise: Noise): RawOutput<S, Aux> => {
+    const s = need(state.params);
+    const params: M = unpackTree(state.params, s.params);
+    const buffers = unpackBuffers(state, s);
+    const ctx = train ? Context.train(noise) : Context.eval(noise);
+    const vg = valueAndGrad(
+      (p: M) => {
+        const r = opts.lossFn(p, buffers, batch, ctx);
+        return r instanceof Tensor ? ([r, undefined] as [Tensor, Aux]) : r;
+      },
+      { hasAux: true },
+    );
+    const { value, grad, aux } = vg(params);
+    const upd = opts.optimizer.update(packInGraph(grad, s.params), state.opt, state.params, lr);
+    const newBuffers = ctx.hasUpdates && state.buffers ? packInGraph(ctx.applyUpdates(buffers), s.buffers) : null;
+    return { loss: value, aux: aux as Aux, params: upd.params, buffers: newBuffers, opt: upd.state };
+  };
+
+  const compiled = compile(body, { name: label, backend: opts.backend });
+  const lrTensor = (lr: Tensor | number, state: StepState<S>) => (typeof lr === "number" ? scalar(lr, state.params.dtype) : lr);
+  const finish = (state: StepState<S>, r: RawOutput<S, Aux>): StepOutput<S, Aux> => ({
+    loss: r.loss,
+    aux: r.aux,
+    state: { params: r.params, buffers: r.buffers ?? state.buffers, opt: r.opt },
+  });
+
+  const step = async (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) => finish(state, await compiled(state, batch, lrTensor(lr, state), noise ?? {}));
+
+  return Object.assign(step, {
+    init(model: M): StepState<S> {
+      const parts = partition(model, opts.isParam);
+      const ps = packSpec(parts.params);
+      const bs = packSpec(parts.buffers, ps.dtype);
+      if (ps.entries.length === 0) throw new Error(`${label}: the model has no parameters to train`);
+      if (specs && (specs.params.def !== ps.def || specs.params.total !== ps.total || specs.buffers.total !== bs.total)) {
+        throw new Error(`${label}: init was given a model of another structure than before; make a new trainStep for it`);
+      }
+      specs ??= { params: ps, buffers: bs };
+      const params = packTree(parts.params, ps).flat;
+      return { params, buffers: bs.entries.length ? packTree(parts.buffers, bs).flat : null, opt: opts.optimizer.init(params) };
+    },
+    model(state: StepState<S>): M {
+      const s = need(state.params);
+      return combine(unpackTree(state.params, s.params), unpackBuffers(state, s));
+    },
+    eager(state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) {
+      return finish(state, body(state, batch, lrTensor(lr, state), noise ?? {}));
+    },
+    measureNoise(state: StepState<S>, batch: B): NoiseCount {
+      const s = need(state.params);
+      const flat = flattenTree([state, batch]);
+      const [st, b] = flat.rebuild(flat.leaves.map((t) => new Tensor(t.shape, t.dtype, null))) as [StepState<S>, B];
+      const ctx = Context.measure({ train, dtype: state.params.dtype });
+      opts.lossFn(unpackTree(st.params, s.params), unpackBuffers(st, s), b, ctx);
+      return ctx.used;
+    },
+    compiled,
+    stats: compiled.stats,
+    dispose: () => compiled.dispose(),
+  });
+}
