@@ -56,7 +56,8 @@ export interface TrainStep<M, B, S, Aux> {
   dispose(): Promise<void>;
 }
 
-interface RawOutput<S, Aux> {
+/** What the compiled function returns, before the step reassembles the state. */
+export interface RawOutput<S, Aux> {
   loss: Tensor;
   aux: Aux;
   params: Tensor;

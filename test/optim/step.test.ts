@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { Rng, Tensor, mean, mul, sub, type DType } from "../../src/engine/index.js";
-import { BatchNorm1d, Context, Dropout, Linear, ReLU, Sequential, Tanh, combine, namedTensors, toDtype, type Noise } from "../../src/nn/index.js";
+import { BatchNorm1d, Context, Dropout, Linear, ReLU, Sequential, SpectralNorm, Tanh, combine, namedTensors, toDtype, type Noise } from "../../src/nn/index.js";
 import { adam, schedules, sgd, trainStep, withGradClip } from "../../src/optim/index.js";
 import { assertClose } from "../nn/helpers.js";
 
@@ -77,6 +77,30 @@ describe("trainStep", () => {
     assert.throws(() => trainStep({ lossFn: mse, optimizer: sgd() }).model(s as never), /call init\(model\) before stepping/);
     assert.throws(() => step.init(new Sequential(new Linear(6, 3, { rng: 0 }), new Tanh())), /another structure/);
     assert.throws(() => step.eager(s, b, 0.01), /needs at least 128 uniform noise values but 0 were supplied/);
+  });
+
+  it("spectral norm's u and v update in-graph; isParam freezes layers", async () => {
+    const critic = new Sequential(new SpectralNorm(new Linear(4, 8, { rng: 3 }), { rng: 4 }), new Tanh(), new Linear(8, 1, { rng: 5 }));
+    const frozen = (info: { name: string; buffer: boolean }) => !info.buffer && !info.name.startsWith("2.");
+    const sn = trainStep({ lossFn: mse, optimizer: sgd({ lr: 0.1, momentum: 0.9 }), isParam: frozen, name: "sn" });
+    let s32 = sn.init(critic);
+    let s64 = sn.init(toDtype(critic, "float64"));
+    assert.equal(s32.params.size, 8 * 4 + 8, "only weight_orig and the first bias train");
+    for (let k = 0; k < 2; k++) {
+      const b64 = data(new Rng(k), 5, 4, 1, "float64");
+      const b32 = { x: new Tensor(b64.x.shape, "float32", Float32Array.from(b64.x.values())), y: new Tensor(b64.y.shape, "float32", Float32Array.from(b64.y.values())) };
+      const r32 = await sn(s32, b32, 0.1);
+      const r64 = sn.eager(s64, b64, 0.1);
+      assertClose(r32.state.params, r64.state.params, 1e-4, `step ${k} params`);
+      assertClose(r32.state.buffers!, r64.state.buffers!, 1e-4, `step ${k} u, v and the frozen layer`);
+      s32 = r32.state;
+      s64 = r64.state;
+    }
+    const m = sn.model(s32);
+    const u0 = (critic.layers[0] as SpectralNorm).weightU.toArray();
+    assert.notDeepEqual((m.layers[0] as SpectralNorm).weightU.toArray(), u0, "u moved by the power iteration");
+    assert.deepEqual((m.layers[2] as Linear).weight.toArray(), (critic.layers[2] as Linear).weight.toArray(), "the frozen layer did not move");
+    await sn.dispose();
   });
 
   it("host overhead per step: MLP 784-512-512-784, Adam, batch 128", async (t) => {
