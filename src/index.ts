@@ -21,3 +21,5 @@ export type {
 // Layers above the engine, as namespaces.
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
