@@ -1,0 +1,89 @@
+// eikon eval <run> --metric nll|elbo|iwae|fid|modes … [--k 1000] [--json]: metrics by name from the
+// metric registry, on the run's latest (or best) checkpoint; results are also appended to <run>/eval.jsonl.
+import { appendFileSync } from "node:fs";
+import { Command } from "commander";
+import type { DataSource } from "../data/index.js";
+import type { MetricResult } from "../train/index.js";
+import { asUsage, UsageError } from "./errors.js";
+import { modelsLayer, trainLayer } from "./lazy.js";
+import { formatTable, type Output } from "./output.js";
+import { integer, list, positiveInt } from "./parse.js";
+
+interface EvalFlags {
+  metric: string[];
+  k: number;
+  n?: number;
+  data?: string;
+  subset?: number;
+  batch: number;
+  seed: number;
+  checkpoint: string;
+  json?: boolean;
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
+
+export function evalCommand(io: Output): Command {
+  return new Command("eval")
+    .description("evaluate a trained run with metrics by name (see `eikon list`) and print a table")
+    .argument("<run>", "run directory written by `eikon train`")
+    .requiredOption("--metric <names>", "metric(s), comma-separated or repeated: e.g. elbo, nll, iwae, modes", list)
+    .option("--k <samples>", "importance samples per example (iwae) and similar sample counts", positiveInt, 1000)
+    .option("--n <count>", "examples (or samples) to use (default: all the data, or the metric's own default)", positiveInt)
+    .option("--data <spec>", "evaluation data (default: the run's evaluation data, else its training data)")
+    .option("--subset <n>", "with --data: only its first n examples", positiveInt)
+    .option("--batch <n>", "batch size", positiveInt, 100)
+    .option("--seed <n>", "seed of the noise", integer, 0)
+    .option("--checkpoint <which>", "latest, best, or a checkpoint file", "latest")
+    .option("--json", "print the results as JSON")
+    .action(async (run: string, flags: EvalFlags) => {
+      await modelsLayer();
+      const { computeMetric, findMetric, loadRun, QueryRunner, resolveData, runPaths } = await trainLayer();
+      const defs = flags.metric.map((m) => asUsage(() => findMetric(m)));
+      const { model, config, checkpoint } = await loadRun(run, flags.checkpoint);
+      const ref = flags.data !== undefined ? { spec: flags.data, subset: flags.subset } : config.data.eval?.spec ? { spec: config.data.eval.spec, subset: config.data.eval.subset } : config.data.spec ? { spec: config.data.spec, subset: config.data.subset } : null;
+      if (flags.subset !== undefined && flags.data === undefined) throw new UsageError("--subset applies to --data; give both");
+      let data: DataSource | undefined;
+      if (defs.some((d) => d.needsData)) {
+        if (!ref) throw new UsageError(`run '${run}' was trained on data given in code; pass --data <spec> for ${defs.filter((d) => d.needsData).map((d) => d.name).join(", ")}`);
+        data = resolveData(ref).source;
+        const a = data.exampleShape, b = model.dataShape;
+        if (a.length !== b.length || a.some((d, i) => d !== b[i])) throw new UsageError(`data ${ref.spec} has examples of shape [${a.join(", ")}] but the model expects [${b.join(", ")}]`);
+      }
+      // Refuse up front any metric the model cannot answer, before spending time on the others.
+      for (const d of defs) {
+        const why = d.unsupported?.(model, { dataSpec: ref?.spec });
+        if (why) throw new UsageError(`metric '${d.name}' is not available for model '${model.family}': ${why}`);
+      }
+      const runner = new QueryRunner(model);
+      const results: { metric: string; result: MetricResult }[] = [];
+      try {
+        for (const d of defs) {
+          const result = await computeMetric(d.name, { model, data, dataSpec: ref?.spec, k: flags.k, n: flags.n, batchSize: flags.batch, seed: flags.seed, runner });
+          results.push({ metric: d.name, result });
+        }
+      } finally {
+        await runner.dispose();
+      }
+      const step = checkpoint.state.step;
+      const dataName = ref ? `${ref.spec}${ref.subset ? `[:${ref.subset}]` : ""}` : null;
+      const time = new Date().toISOString();
+      for (const { metric, result } of results) {
+        appendFileSync(runPaths(run).evals, JSON.stringify({ metric, ...result, step, checkpoint: checkpoint.path, data: dataName, time }) + "\n");
+      }
+      if (flags.json) {
+        io.out(JSON.stringify({ run, checkpoint: checkpoint.path, step, data: dataName, results: results.map(({ metric, result }) => ({ metric, ...result })) }, null, 2) + "\n");
+        return;
+      }
+      const rows = results.map(({ metric, result: r }) => [
+        metric,
+        fmt(r.value),
+        r.stderr !== undefined ? `± ${fmt(r.stderr)}` : "",
+        r.unit,
+        r.n !== undefined ? String(r.n) : "",
+        Object.entries(r.details ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(" "),
+      ]);
+      io.out(`run ${run}, step ${step}${dataName ? `, data ${dataName}` : ""}\n`);
+      io.out(formatTable(["metric", "value", "stderr", "unit", "n", "details"], rows));
+    });
+}

@@ -1,0 +1,4 @@
+// What a command's action reports back to main besides throwing: its exit code.
+export interface CliState {
+  exitCode: number;
+}

@@ -1,0 +1,26 @@
+// train: the training loop, run directories, checkpoints, reports, metrics by name, ONNX export.
+export { train } from "./trainer.js";
+export type { TrainEvent, TrainOptions, TrainResult } from "./trainer.js";
+export { resolveData, TrainSetupError } from "./setup.js";
+export type { DataInput, DataRef, TrainOptionsBase } from "./setup.js";
+export { NonFiniteError } from "./nan-guard.js";
+export type { NonFiniteKind } from "./nan-guard.js";
+export { readRunConfig, readMetrics, runPaths, RunDirError, RUN_FORMAT } from "./run-dir.js";
+export type { DataRecord, MetricsRecord, ResolvedOptions, RunConfig, RunPaths } from "./run-dir.js";
+export { CHECKPOINT_FORMAT, listCheckpoints, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+export type { Checkpoint, CheckpointEntry, CheckpointState } from "./checkpoint.js";
+export { loadRun, checkpointFile } from "./load-run.js";
+export type { CheckpointChoice, LoadedRun } from "./load-run.js";
+export { buildReport, writeReport } from "./report.js";
+export { QueryRunner, QueryError, getQuery } from "./query.js";
+export type { QueryCall } from "./query.js";
+export { drawSamples, savePicture, pictureKind } from "./samples.js";
+export { exportOnnx, resolvePart, EXPORT_PARTS } from "./export.js";
+export type { ExportOptions, ExportPart, ExportedModel } from "./export.js";
+export { registerMetric, findMetric, listMetrics, computeMetric, meanOverData, evalBatches, MetricError } from "./metric-registry.js";
+export type { MetricContext, MetricDef, MetricResult } from "./metric-registry.js";
+export { dataTransforms, toDisplayRange, DATA_TRANSFORM_STEPS } from "./data-transform.js";
+export { makeOptimizer, makeSchedule, SCHEDULE_FORMS } from "./optimizers.js";
+export { stepChannel, checkpointChannel } from "./events.js";
+export type { StepMessage, CheckpointMessage } from "./events.js";
+export type { ProgressMode } from "./progress.js";

@@ -1,0 +1,186 @@
+// Metrics by name, for `eikon eval --metric <name>` and the studio. Any layer can register one;
+// each speaks only the model surface and says clearly when a model cannot answer it. Built in here:
+// elbo and nll (from the elbo / logProb queries) and modes (mode coverage of toy mixtures);
+// src/metrics adds its own (iwae, …) through registerMetric.
+import { Rng, tensor, type Backend } from "../engine/index.js";
+import { BatchIterator, parseDatasetSpec, toyDistribution, type DataSource } from "../data/index.js";
+import type { GenerativeModel, QueryName } from "../models/index.js";
+import { dataTransforms } from "./data-transform.js";
+import { QueryRunner } from "./query.js";
+import { drawSamples } from "./samples.js";
+
+export interface MetricContext {
+  model: GenerativeModel;
+  /** Evaluation data (raw [0,1] examples; the model's dataTransform is applied here). */
+  data?: DataSource;
+  /** The `--data` spec the evaluation data came from, when known (e.g. to find a toy distribution's modes). */
+  dataSpec?: string | null;
+  /** Importance samples per example (iwae) and similar sample counts. */
+  k: number;
+  /** Examples (or samples) to use; undefined: all of the data, or the metric's default. */
+  n?: number;
+  batchSize: number;
+  seed: number;
+  runner: QueryRunner;
+  backend?: Backend;
+}
+
+export interface MetricResult {
+  value: number;
+  /** e.g. "nats/example", "bits/dim", "modes". */
+  unit: string;
+  /** Standard error of the mean, when the value is an average over examples. */
+  stderr?: number;
+  /** Examples or samples the value is computed from. */
+  n?: number;
+  /** Secondary numbers (shown in --json and the report). */
+  details?: Record<string, number>;
+}
+
+export interface MetricDef {
+  name: string;
+  description: string;
+  /** Needs evaluation data (density metrics) or only the model (sample-based metrics). */
+  needsData: boolean;
+  /** Why this model cannot answer the metric, or null if it can. */
+  unsupported?(model: GenerativeModel, ctx: { dataSpec?: string | null }): string | null;
+  compute(ctx: MetricContext): Promise<MetricResult>;
+}
+
+export class MetricError extends Error {
+  override name = "MetricError";
+}
+
+const metrics = new Map<string, MetricDef>();
+
+export function registerMetric(def: MetricDef): void {
+  metrics.set(def.name, def);
+}
+
+export function listMetrics(): MetricDef[] {
+  return [...metrics.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function findMetric(name: string): MetricDef {
+  const m = metrics.get(name);
+  if (!m) throw new MetricError(`unknown metric '${name}'; known metrics: ${[...metrics.keys()].sort().join(", ")}`);
+  return m;
+}
+
+/** Evaluates one metric, first checking that the model can answer it. */
+export async function computeMetric(name: string, ctx: MetricContext): Promise<MetricResult> {
+  const def = findMetric(name);
+  const why = def.unsupported?.(ctx.model, ctx);
+  if (why) throw new MetricError(`metric '${name}' is not available for model '${ctx.model.family}': ${why}`);
+  if (def.needsData && !ctx.data) throw new MetricError(`metric '${name}' needs evaluation data; pass --data`);
+  return def.compute(ctx);
+}
+
+/** Batches of evaluation data, prepared the way the model was trained (fixed order, seeded transforms). */
+export async function* evalBatches(ctx: MetricContext): AsyncGenerator<{ x: Float32Array; shape: number[]; labels?: Int32Array }> {
+  const data = ctx.data!;
+  const total = Math.min(data.n, ctx.n ?? data.n);
+  const it = new BatchIterator(data, { batchSize: ctx.batchSize, shuffle: false, seed: ctx.seed, transforms: dataTransforms(ctx.model.dataTransform), prefetch: 1 });
+  let seen = 0;
+  while (seen < total) {
+    const b = await it.next();
+    const m = Math.min(b.shape[0], total - seen);
+    const per = b.x.length / b.shape[0];
+    yield { x: m === b.shape[0] ? b.x : b.x.subarray(0, m * per), shape: [m, ...b.shape.slice(1)], labels: b.labels?.subarray(0, m) };
+    seen += m;
+  }
+}
+
+/** Per-example values of a data query (elbo, logProb, …), averaged: mean, standard error, count. */
+export async function meanOverData(ctx: MetricContext, query: QueryName): Promise<{ mean: number; stderr: number; n: number }> {
+  const rng = new Rng(ctx.seed);
+  let sum = 0, sumSq = 0, n = 0;
+  for await (const b of evalBatches(ctx)) {
+    const out = await ctx.runner.run(query, { n: b.shape[0], x: tensor(b.x, b.shape), rng });
+    const v = out.values();
+    if (v.length !== b.shape[0]) throw new MetricError(`query '${query}' of model '${ctx.model.family}' returned shape [${out.shape.join(", ")}] for a batch of ${b.shape[0]}; expected one value per example`);
+    for (let i = 0; i < v.length; i++) {
+      sum += v[i];
+      sumSq += v[i] * v[i];
+    }
+    n += v.length;
+  }
+  const mean = sum / n;
+  const variance = Math.max(0, sumSq / n - mean * mean);
+  return { mean, stderr: Math.sqrt(variance / Math.max(1, n - 1)), n };
+}
+
+const needsQuery = (q: QueryName) => (model: GenerativeModel) =>
+  model.queries[q] ? null : `it has no '${q}' query (it answers: ${Object.keys(model.queries).join(", ") || "none"})`;
+
+registerMetric({
+  name: "elbo",
+  description: "evidence lower bound on log p(x), averaged over the data (nats/example, higher is better)",
+  needsData: true,
+  unsupported: needsQuery("elbo"),
+  async compute(ctx) {
+    const r = await meanOverData(ctx, "elbo");
+    return { value: r.mean, unit: "nats/example", stderr: r.stderr, n: r.n };
+  },
+});
+
+registerMetric({
+  name: "nll",
+  description: "exact negative log-likelihood −log p(x) from the model's density, averaged over the data (nats/example)",
+  needsData: true,
+  unsupported: (model) =>
+    model.queries.logProb ? null : `it has no exact density (no 'logProb' query)${model.queries.elbo ? "; use --metric elbo, or iwae for a tighter bound" : ""}`,
+  async compute(ctx) {
+    const r = await meanOverData(ctx, "logProb");
+    const dims = ctx.model.dataShape.reduce((a, b) => a * b, 1);
+    return { value: -r.mean, unit: "nats/example", stderr: r.stderr, n: r.n, details: { bitsPerDim: -r.mean / (dims * Math.LN2) } };
+  },
+});
+
+function toyOf(spec: string | null | undefined) {
+  if (!spec) return null;
+  const p = parseDatasetSpec(spec);
+  if (p.name !== "toy" || p.argument === "") return null;
+  try {
+    const d = toyDistribution(p.argument);
+    return d.centers && d.std ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+registerMetric({
+  name: "modes",
+  description: "mode coverage on a toy Gaussian mixture: modes with a high-quality sample (within 3σ of its nearest centre), and the high-quality fraction",
+  needsData: false,
+  unsupported: (model, ctx) => {
+    if (!model.queries.sample) return "it has no 'sample' query";
+    if (model.dataShape.length !== 1 || model.dataShape[0] !== 2) return `it models data of shape [${model.dataShape.join(", ")}], not 2-D points`;
+    if (!toyOf(ctx.dataSpec)) return `its data (${ctx.dataSpec ?? "given in code"}) is not a toy Gaussian mixture (toy:8gaussians or toy:25gaussians)`;
+    return null;
+  },
+  async compute(ctx) {
+    const dist = toyOf(ctx.dataSpec)!;
+    const centers = dist.centers!;
+    const n = ctx.n ?? 2500;
+    const pts = await drawSamples(ctx.runner, n, { rng: new Rng(ctx.seed), chunk: ctx.batchSize });
+    const hits = new Int32Array(centers.length);
+    let good = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0, bestD = Infinity;
+      centers.forEach(([cx, cy], k) => {
+        const d = (pts[2 * i] - cx) ** 2 + (pts[2 * i + 1] - cy) ** 2;
+        if (d < bestD) {
+          bestD = d;
+          best = k;
+        }
+      });
+      if (Math.sqrt(bestD) <= 3 * dist.std!) {
+        good++;
+        hits[best]++;
+      }
+    }
+    const covered = hits.reduce((c, h) => c + (h > 0 ? 1 : 0), 0);
+    return { value: covered, unit: `of ${centers.length} modes`, n, details: { highQualityFraction: good / n, modes: centers.length } };
+  },
+});

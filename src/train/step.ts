@@ -1,0 +1,195 @@
+// The compiled training step of one objective, for models of any number of players: forward,
+// backward into the objective's player only, that player's optimizer update, and the buffer
+// updates of every player, in one ONNX Runtime session run. Each player's parameters travel packed
+// into one flat tensor and its buffers into another; the optimizer updates the flat vector
+// elementwise, so its state is a few flat tensors. The learning rate and the step number are
+// inputs, so schedules and NaN rollbacks never recompile. (optim's trainStep does the same for a
+// single model; a game needs every player's state in each objective's step.)
+import { compile, mul, packInGraph, packSpec, packTree, reshape, sqrt, sum, Tensor, unpackTree, valueAndGrad, type Backend, type Compiled, type PackSpec } from "../engine/index.js";
+import { Context, type Noise, type NoiseCount } from "../nn/index.js";
+import { combine, partition } from "../nn/index.js";
+import type { Optimizer } from "../optim/index.js";
+import type { BatchTensors, GenerativeModel, Objective } from "../models/index.js";
+import { symbolic } from "./query.js";
+
+export interface PlayerLayout {
+  name: string;
+  params: PackSpec;
+  /** Null for a player without buffers. */
+  buffers: PackSpec | null;
+}
+
+/** The training state that lives host-side between steps. */
+export interface HostState {
+  params: Record<string, Tensor>;
+  /** Packed buffers of the players that have any. */
+  buffers: Record<string, Tensor>;
+  /** Optimizer state per trained player (a tree over the packed parameters). */
+  opt: Record<string, unknown>;
+}
+
+/** Layouts of every player, fixed from the model's initial trees. */
+export function playerLayouts(model: GenerativeModel): PlayerLayout[] {
+  return Object.entries(model.players).map(([name, tree]) => {
+    const parts = partition(tree);
+    let params: PackSpec;
+    try {
+      params = packSpec(parts.params);
+    } catch (e) {
+      throw new Error(`player '${name}' of model '${model.family}': ${(e as Error).message}`);
+    }
+    const buffers = packSpec(parts.buffers, params.dtype);
+    return { name, params, buffers: buffers.entries.length ? buffers : null };
+  });
+}
+
+/** Packs players' trees (and fresh optimizer states for the trained ones) into a host state. */
+export function packPlayers(players: Record<string, unknown>, layouts: PlayerLayout[], optimizers: Record<string, Optimizer>): HostState {
+  const st: HostState = { params: {}, buffers: {}, opt: {} };
+  for (const l of layouts) {
+    const parts = partition(players[l.name]);
+    st.params[l.name] = packTree(parts.params, l.params).flat;
+    if (l.buffers) st.buffers[l.name] = packTree(parts.buffers, l.buffers).flat;
+    if (optimizers[l.name]) st.opt[l.name] = optimizers[l.name].init(st.params[l.name]);
+  }
+  return st;
+}
+
+/** The players' trees a host state holds (views into the packed arrays, no copy). */
+export function unpackPlayers(st: { params: Record<string, Tensor>; buffers: Record<string, Tensor> }, layouts: PlayerLayout[]): Record<string, unknown> {
+  return Object.fromEntries(layouts.map((l) => [l.name, combine(unpackTree(st.params[l.name], l.params), l.buffers ? unpackTree(st.buffers[l.name], l.buffers) : emptyBuffers(l))]));
+}
+
+function emptyBuffers(l: PlayerLayout): unknown {
+  // partition's buffers tree for a player without buffers: its structure with null everywhere.
+  return l.params.rebuild(l.params.entries.map(() => null as unknown as Tensor));
+}
+
+interface StepArgs {
+  params: Record<string, Tensor>;
+  buffers: Record<string, Tensor>;
+  opt: unknown;
+  batch: BatchTensors;
+  noise: Noise;
+  step: Tensor;
+  lr: Tensor;
+}
+
+export interface StepResult {
+  loss: Tensor;
+  metrics: Record<string, Tensor>;
+  /** ‖∇loss‖₂ over the player's parameters, before any clipping. */
+  gradNorm: Tensor;
+  params: Tensor;
+  opt: unknown;
+  /** New packed buffers of the players whose buffers the forward updated. */
+  buffers: Record<string, Tensor>;
+}
+
+interface EvalArgs {
+  params: Record<string, Tensor>;
+  buffers: Record<string, Tensor>;
+  batch: BatchTensors;
+  noise: Noise;
+  step: Tensor;
+}
+
+export interface EvalResult {
+  loss: Tensor;
+  metrics: Record<string, Tensor>;
+}
+
+const scalarOf = (what: string, t: Tensor): Tensor => {
+  if (!(t instanceof Tensor)) throw new TypeError(`${what} must be a Tensor`);
+  if (t.size !== 1) throw new Error(`${what} must be a scalar, got shape [${t.shape.join(", ")}]; reduce it with mean() or sum()`);
+  return t.rank === 0 ? t : reshape(t, []);
+};
+
+/** The compiled train and eval functions of one objective. */
+export class ObjectiveStep {
+  readonly train: Compiled<[StepArgs], StepResult>;
+  readonly evaluate: Compiled<[EvalArgs], EvalResult>;
+  private noiseCache = new Map<string, NoiseCount>();
+
+  constructor(
+    readonly model: GenerativeModel,
+    readonly objective: Objective,
+    readonly layouts: PlayerLayout[],
+    readonly optimizer: Optimizer,
+    backend?: Backend,
+  ) {
+    const me = objective.player;
+    const mine = layouts.find((l) => l.name === me);
+    if (!mine) throw new Error(`objective '${objective.name}' trains player '${me}', which model '${model.family}' does not have (players: ${layouts.map((l) => l.name).join(", ")})`);
+    const label = `${model.family}.${objective.name}`;
+
+    this.train = compile((a: StepArgs): StepResult => {
+      const ctx = Context.train(a.noise);
+      const trees = this.unpack(a.params, a.buffers);
+      const vg = valueAndGrad(
+        (own: unknown): [Tensor, Record<string, Tensor>] => {
+          const r = this.callLoss({ ...trees.params, [me]: own }, trees.buffers, a.batch, ctx, a.step);
+          return [r.loss, r.metrics];
+        },
+        { hasAux: true },
+      );
+      const { value, grad, aux } = vg(trees.params[me]);
+      const g = packInGraph(grad, mine.params);
+      const upd = this.optimizer.update(g, a.opt, a.params[me], a.lr);
+      const buffers: Record<string, Tensor> = {};
+      if (ctx.hasUpdates) {
+        const withBuffers = layouts.filter((l) => l.buffers);
+        const before = Object.fromEntries(withBuffers.map((l) => [l.name, trees.buffers[l.name]]));
+        const after = ctx.applyUpdates(before) as Record<string, unknown>;
+        for (const l of withBuffers) {
+          const packed = packInGraph(after[l.name], l.buffers!);
+          buffers[l.name] = packed;
+        }
+      }
+      return { loss: value, metrics: aux, gradNorm: sqrt(sum(mul(g, g))), params: upd.params as Tensor, opt: upd.state, buffers };
+    }, { name: `${label}.train`, backend });
+
+    this.evaluate = compile((a: EvalArgs): EvalResult => {
+      const ctx = Context.eval(a.noise);
+      const trees = this.unpack(a.params, a.buffers);
+      return this.callLoss(trees.params, trees.buffers, a.batch, ctx, a.step);
+    }, { name: `${label}.eval`, backend });
+  }
+
+  private unpack(params: Record<string, Tensor>, buffers: Record<string, Tensor>): { params: Record<string, unknown>; buffers: Record<string, unknown> } {
+    const p: Record<string, unknown> = {};
+    const b: Record<string, unknown> = {};
+    for (const l of this.layouts) {
+      p[l.name] = unpackTree(params[l.name], l.params);
+      b[l.name] = l.buffers ? unpackTree(buffers[l.name], l.buffers) : emptyBuffers(l);
+    }
+    return { params: p, buffers: b };
+  }
+
+  private callLoss(params: Record<string, unknown>, buffers: Record<string, unknown>, batch: BatchTensors, ctx: Context, step: Tensor): EvalResult {
+    const players = Object.fromEntries(this.layouts.map((l) => [l.name, combine(params[l.name], buffers[l.name])]));
+    const r = this.objective.loss(players, batch, ctx, step);
+    const name = this.objective.name;
+    const metrics: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[k] = scalarOf(`metric '${k}' of objective '${name}'`, v);
+    return { loss: scalarOf(`the loss of objective '${name}'`, r.loss), metrics };
+  }
+
+  /** Noise one step needs for a batch of this shape (train or eval mode), from a symbolic trace. */
+  noiseNeeded(state: { params: Record<string, Tensor>; buffers: Record<string, Tensor> }, batch: BatchTensors, train: boolean): NoiseCount {
+    const key = `${train}|${batch.x.shape.join(",")}|${batch.labels ? "l" : ""}`;
+    let need = this.noiseCache.get(key);
+    if (!need) {
+      const ctx = Context.measure({ train });
+      const trees = this.unpack(symbolic(state.params), symbolic(state.buffers));
+      this.callLoss(trees.params, trees.buffers, symbolic(batch), ctx, new Tensor([], "float32", null));
+      need = ctx.used;
+      this.noiseCache.set(key, need);
+    }
+    return need;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.train.dispose(), this.evaluate.dispose()]);
+  }
+}
