@@ -73,7 +73,8 @@ export function resolvePart(model: GenerativeModel, part?: ExportPart): { part: 
   const q = has(part);
   if (!q) {
     const avail = (Object.keys(EXPORT_PARTS) as ExportPart[]).filter((p) => has(p));
-    throw new QueryError(`model '${model.family}' has no ${part} (needs a ${EXPORT_PARTS[part].join(" or ")} query); it can export: ${avail.join(", ") || "nothing"}`);
+    const qs = EXPORT_PARTS[part].map((x) => `'${x}'`);
+    throw new QueryError(`model '${model.family}' has no ${part} (it needs ${qs.length > 1 ? "one of the queries" : "the query"} ${qs.join(", ")}); it can export: ${avail.join(", ") || "nothing"}`);
   }
   return { part, query: q };
 }

@@ -40,6 +40,7 @@ function formatValues(values: Record<string, number>, max = 4): string {
 class Rate {
   private readonly marks: [number, number][] = [];
   mark(step: number): void {
+    if (this.marks.length && step < this.marks[this.marks.length - 1][0]) this.marks.length = 0; // rolled back
     this.marks.push([step, performance.now()]);
     if (this.marks.length > 20) this.marks.shift();
   }

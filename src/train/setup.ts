@@ -67,6 +67,15 @@ export interface TrainOptionsBase {
   maxRollbacks?: number;
 }
 
+/** Runs a validation, reporting its failure as a TrainSetupError (the user's input is at fault). */
+function setupCheck(f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    throw new TrainSetupError((e as Error).message);
+  }
+}
+
 function positiveInt(name: string, v: number | undefined, min = 1): void {
   if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new TrainSetupError(`${name} must be an integer ≥ ${min}, got ${v}`);
 }
@@ -106,7 +115,7 @@ export function resolveOptions(
     if (!base && !over.kind) throw new TrainSetupError(`no optimizer for player '${obj.player}': the recipe of '${model.family}' has none; pass optimizers.${obj.player}`);
     const spec = { ...base, ...over } as OptimizerSpec;
     if (o.lr !== undefined) spec.lr = o.lr;
-    makeOptimizer(spec); // validates the kind
+    setupCheck(() => makeOptimizer(spec)); // validates the kind
     optimizers[obj.player] = spec;
   }
   const batchSize = o.batchSize ?? recipe.batchSize;
@@ -115,7 +124,7 @@ export function resolveOptions(
   const steps = o.steps ?? Math.max(1, Math.ceil((o.epochs ?? recipe.epochs) * epochLength));
   const checkpointEvery = o.checkpointEvery ?? Math.max(1, Math.min(epochLength, 1000));
   const schedule = o.schedule ?? "constant";
-  makeSchedule(schedule, 1, steps); // validates the spec
+  setupCheck(() => makeSchedule(schedule, 1, steps)); // validates the spec
   return {
     steps,
     epochLength,

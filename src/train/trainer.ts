@@ -14,6 +14,7 @@ import {
   CHECKPOINT_FORMAT,
   checkpointPath,
   loadCheckpoint,
+  listCheckpoints,
   loadLatestCheckpoint,
   pruneCheckpoints,
   removeStaleTemps,
@@ -114,6 +115,8 @@ class Trainer {
   lastCheckpoint: { step: number; path: string | null; memory: Checkpoint | null } | null = null;
   lastValues: Record<string, number> = {};
   rollbacks = 0;
+  /** The step of the checkpoint the last rollback returned to. */
+  rolledBackTo: number | null = null;
   log: MetricsLog | null;
   private valueKeys = new Map<string, string>();
 
@@ -267,12 +270,25 @@ class Trainer {
     await this.emit({ type: "checkpoint", step: this.step, path, best: improved });
   }
 
+  /**
+   * Back to the last checkpoint with half the learning rate. If the run fails again at the first
+   * step after the checkpoint it last rolled back to, that checkpoint's own parameters are the
+   * problem, so it goes one checkpoint further back (when one is kept).
+   */
   async rollback(bad: NonFiniteError): Promise<void> {
-    const last = this.lastCheckpoint!;
-    const ck = last.path ? await loadCheckpoint(last.path) : last.memory!;
+    let target = this.lastCheckpoint!;
+    if (this.rolledBackTo !== null && bad.step === this.rolledBackTo + 1 && this.paths) {
+      const older = listCheckpoints(this.paths.checkpoints).filter((c) => c.step < this.rolledBackTo!).at(-1);
+      if (older) target = { step: older.step, path: older.path, memory: null };
+    }
+    const ck = target.path ? await loadCheckpoint(target.path) : target.memory!;
     const scale = this.lrScale / 2;
     this.restore(ck);
     this.lrScale = scale;
+    this.rolledBackTo = this.step;
+    this.lastCheckpoint = target;
+    // Checkpoints after the target belong to the abandoned trajectory (metrics.jsonl is cut back too).
+    if (this.paths) for (const c of listCheckpoints(this.paths.checkpoints)) if (c.step > target.step) rmSync(c.path, { force: true });
     if (this.log) await this.log.truncateAfter(this.step);
     const reason = bad.message;
     this.progress.message(`${reason}; rolled back to the checkpoint of step ${this.step} and halved the learning rate (×${scale} of the original)`);

@@ -1,0 +1,117 @@
+// Every `eikon` command as a child process on a tiny configuration of the real `vae` family:
+// train → sample → eval → export (loaded back in onnxruntime-node) → report, plus list and help.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import "../../src/models/index.js";
+import { Rng } from "../../src/engine/index.js";
+import { decodePng } from "../../src/io/index.js";
+import { loadRun, QueryRunner, readMetrics, readRunConfig } from "../../src/train/index.js";
+import { scratchDir } from "../train/helpers/scratch.js";
+import { eikon } from "./helpers/cli.js";
+
+const dir = scratchDir("cli");
+const run = join(dir, "vae-run");
+const tiny = join(dir, "tiny.json");
+
+before(async () => {
+  writeFileSync(tiny, JSON.stringify({ hidden: [32], latent: 4, iwaeSamples: 4, diagnostics: false }));
+});
+
+test("eikon train: a tiny vae on an MNIST subset writes its run directory", async () => {
+  const r = await eikon(["train", "vae", "--config", tiny, "--steps", "20", "--subset", "256", "--batch", "32", "--checkpoint-every", "10", "--log-every", "5", "--out", run]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^trained 20 steps \(loss [\d.]+/);
+  assert.match(r.stdout, new RegExp(`run directory: ${run}`));
+  assert.match(r.stderr, /^training: step 0\/20$/m, "not a TTY: plain progress lines");
+  assert.match(r.stderr, /^step 20\/20 \(100%\) \| [\d.]+ it\/s/m);
+  const cfg = readRunConfig(run);
+  assert.equal(cfg.family, "vae");
+  assert.deepEqual((cfg.config as { hidden: number[] }).hidden, [32]);
+  assert.deepEqual(cfg.data, { spec: "mnist", name: "mnist:train", subset: 256 });
+  assert.equal(cfg.options.steps, 20);
+  assert.deepEqual(readMetrics(join(run, "metrics.jsonl")).map((m) => m.step), [5, 10, 15, 20]);
+  assert.deepEqual(readdirSync(join(run, "checkpoints")).sort(), ["best.safetensors", "step-00000000.safetensors", "step-00000010.safetensors", "step-00000020.safetensors"]);
+  assert.deepEqual(readdirSync(join(run, "samples")).sort(), ["step-00000010.png", "step-00000020.png"]);
+  assert.ok(existsSync(join(run, "report.html")));
+});
+
+test("eikon sample: a PNG grid and a .npy from the run directory alone", async () => {
+  const png = join(dir, "grid.png"), npy = join(dir, "s.npy");
+  const r = await eikon(["sample", run, "--n", "12", "--out", png, "--npy", npy, "--temperature", "0.5", "--seed", "3"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /wrote 12 samples to .*grid\.png \(step 20\)/);
+  const img = await decodePng(png);
+  assert.equal(img.channels, 1);
+  // 12 images of 28×28 in 4 columns and 3 rows with 2-pixel padding.
+  assert.deepEqual([img.width, img.height], [4 * 30 + 2, 3 * 30 + 2]);
+  const bytes = readFileSync(npy);
+  assert.match(bytes.subarray(10, 80).toString("latin1"), /'descr': '<f4', 'fortran_order': False, 'shape': \(12, 1, 28, 28\)/);
+  assert.equal(bytes.length - (bytes.readUInt16LE(8) + 10), 12 * 784 * 4);
+});
+
+test("eikon eval: a table, and --json", async () => {
+  const table = await eikon(["eval", run, "--metric", "elbo", "--n", "64"]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^run .*vae-run, step 20, data mnist\[:256\]$/m);
+  assert.match(table.stdout, /^metric +value +stderr +unit +n/m);
+  assert.match(table.stdout, /^elbo +-[\d.]+ +± [\d.]+ +nats\/example +64/m);
+
+  const json = await eikon(["eval", run, "--metric", "elbo,nll", "--n", "32", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const out = JSON.parse(json.stdout) as { step: number; results: { metric: string; value: number; n: number }[] };
+  assert.equal(out.step, 20);
+  assert.deepEqual(out.results.map((r) => r.metric), ["elbo", "nll"]);
+  assert.ok(out.results.every((r) => Number.isFinite(r.value) && r.n === 32));
+  const evals = readFileSync(join(run, "eval.jsonl"), "utf8").trim().split("\n");
+  assert.equal(evals.length, 3, "each result is appended to the run's eval.jsonl");
+});
+
+test("eikon export: a standalone decoder that onnxruntime-node runs like Eikon's own query", async () => {
+  const file = join(dir, "decoder.onnx");
+  const r = await eikon(["export", run, "--onnx", file, "--batch", "3"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /vae decoder \(query 'decode', step 20, \d+ bytes, verified/);
+  assert.match(r.stdout, /inputs: z float32\[3,4\]\n {2}outputs: x float32\[3,1,28,28\]/);
+
+  const session = await ort.InferenceSession.create(readFileSync(file));
+  const z = new Rng(9).fillNormal(new Float32Array(12));
+  const got = (await session.run({ z: new ort.Tensor("float32", z, [3, 4]) })).x.data as Float32Array;
+  await session.release();
+  const { model } = await loadRun(run);
+  const runner = new QueryRunner(model);
+  const { tensor } = await import("../../src/engine/index.js");
+  const want = (await runner.run("decode", { n: 3, rng: new Rng(0), inputs: { z: tensor(z, [3, 4]) } })).values();
+  await runner.dispose();
+  let diff = 0;
+  for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+  assert.ok(diff < 1e-5, `max difference ${diff}`);
+});
+
+test("eikon report and eikon list", async () => {
+  rmSync(join(run, "report.html"));
+  const r = await eikon(["report", run]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), join(run, "report.html"));
+  const html = readFileSync(join(run, "report.html"), "utf8");
+  for (const s of ['aria-label="loss"', "samples/step-00000020.png", "elbo", "checkpoints/step-00000020.safetensors"]) assert.ok(html.includes(s), s);
+
+  const l = await eikon(["list"]);
+  assert.equal(l.code, 0, l.stderr);
+  assert.match(l.stdout, /^models:\n(.*\n)*? {2}vae +variational autoencoder/m);
+  assert.match(l.stdout, /^datasets \(--data\):\n(.*\n)*? {2}mnist +MNIST/m);
+  assert.match(l.stdout, /^metrics \(eikon eval --metric\):\n(.*\n)*? {2}elbo +/m);
+});
+
+test("--help exits 0 with usage; a bad flag exits 2 with one message", async () => {
+  const h = await eikon(["export", "--help"]);
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /^Usage: eikon export \[options\] <run>/);
+  assert.match(h.stdout, /--part <part>[\s\S]*\(choices: "decoder", "generator",\s+"density", "encoder"\)/);
+  const bad = await eikon(["sample", run, "--n", "-3"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: option '--n <count>' argument '-3' is invalid\. expected a positive integer\./);
+  assert.equal(bad.stdout, "");
+});
