@@ -1,0 +1,164 @@
+// Generative adversarial networks (Goodfellow et al., 2014, "Generative Adversarial Nets"): the
+// original minimax game and its non-saturating generator loss, alternating single gradient steps
+// with k discriminator steps per generator step; LSGAN (Mao et al., 2017), WGAN with weight
+// clipping (Arjovsky et al., 2017), WGAN-GP (Gulrajani et al., 2017), spectral normalization
+// (Miyato et al., 2018), annealed instance noise (Sønderby et al., 2017; Arjovsky & Bottou, 2017),
+// the generator's proximal term from the variational-inference reading of GANs (Hu et al., 2018,
+// "On Unifying Deep Generative Models": G's step minimizes a KL to a target built from the previous
+// generator, which adds λ·E_z‖G(z) − G°(z)‖² with G° the generator before its last update), and an
+// EMA of the generator's weights for sampling (Yazıcı et al., 2019).
+//
+// Reference configurations and recipes:
+//   gan-toy    ../shared/peers/train_gan_toy.py: 25 Gaussians, G and D MLP 2-256-256-256-out (ReLU),
+//              z ∈ R², batch 256; wgan-gp: λ 10, 5 critic steps, Adam 1e-4 β (.5, .9); ns, minimax,
+//              lsgan: 1 D step, Adam 2e-4 β (.5, .999); wgan: 5 critic steps, RMSprop 5e-5, clip 0.01.
+//              2000 generator steps. Target: WGAN-GP covers at least as many of the 25 modes as the peer.
+//   gan-mnist  fully connected: G 100-512-512-784 (ReLU, tanh), D 784-512-512-1 (leaky ReLU 0.2),
+//              non-saturating, Adam 2e-4 β (.5, .999), batch 128, data in [−1, 1].
+//   dcgan      BENCHMARKS.md dcgan-mnist (../shared/peers/dcgan_mnist.py, train_dcgan_mnist.py): G Linear
+//              100→6272 + BN + ReLU, ConvT 128→64 (4,2,1) + BN + ReLU, ConvT 64→1 (4,2,1) + tanh; D Conv
+//              1→64 (4,2,1), LReLU .2, Conv 64→128 (4,2,1), LReLU .2, Linear 6272→1; non-saturating,
+//              Adam 2e-4 β (.5, .999), batch 128, 5 epochs. Target: FID (Eikon's MNIST feature net)
+//              ≤ 1.1 × the peer's after 5 epochs, and ≥ 9 of 10 digits each with ≥ 5 % of samples.
+import type { Rng, Tensor } from "../../engine/index.js";
+import * as E from "../../engine/index.js";
+import { Context } from "../../nn/index.js";
+import type { GenerativeModel, ModelFamily, OptimizerSpec, Query, SampleOptions, TrainingRecipe } from "../model.js";
+import { registerFamily } from "../registry.js";
+import { DCGAN_DEFAULTS, GAN_MNIST_DEFAULTS, GAN_TOY_DEFAULTS, defaultDSteps, resolveGanConfig, type GanConfig, type GanLoss } from "./config.js";
+import { Generator, buildDiscriminatorNet, buildGeneratorNet, withFlatParams } from "./networks.js";
+import { ganObjectives, type GanPlayers } from "./objectives.js";
+
+export interface GanModel extends GenerativeModel<GanPlayers> {
+  readonly config: GanConfig;
+  /** The training recipe that goes with this configuration's loss (optimizers, weight clipping). */
+  readonly recipe: TrainingRecipe;
+}
+
+/** Optimizers per player for a loss, as the papers (and the PyTorch peers) train them. */
+export function ganOptimizers(c: Pick<GanConfig, "loss" | "clip">): Record<"generator" | "discriminator", OptimizerSpec> {
+  switch (c.loss) {
+    case "wgan-gp": {
+      const o: OptimizerSpec = { kind: "adam", lr: 1e-4, betas: [0.5, 0.9] };
+      return { generator: o, discriminator: { ...o } };
+    }
+    case "wgan":
+      return { generator: { kind: "rmsprop", lr: 5e-5 }, discriminator: { kind: "rmsprop", lr: 5e-5, clipWeights: c.clip } };
+    default: {
+      const o: OptimizerSpec = { kind: "adam", lr: 2e-4, betas: [0.5, 0.999] };
+      return { generator: o, discriminator: { ...o } };
+    }
+  }
+}
+
+/**
+ * The recipe of a GAN family for a configuration: the optimizers depend on the loss, and gan-toy's
+ * epochs are set so that a run is 2000 generator steps whatever k (the trainer's epoch is
+ * batches / k iterations: 51200 points in batches of 256 give 200/k iterations per epoch).
+ */
+export function ganRecipe(family: string, c: Pick<GanConfig, "loss" | "clip" | "dSteps">): TrainingRecipe {
+  const optimizers = ganOptimizers(c);
+  switch (family) {
+    case "gan-mnist":
+      return { batchSize: 128, epochs: 30, data: "mnist", optimizers };
+    case "dcgan":
+      return { batchSize: 128, epochs: 5, data: "mnist", optimizers };
+    default:
+      return { batchSize: 256, epochs: 10 * (c.dSteps ?? defaultDSteps(c.loss)), data: "toy:25gaussians?n=51200", optimizers };
+  }
+}
+
+function need(inputs: Record<string, Tensor>, name: string, what: string): Tensor {
+  const t = inputs[name];
+  if (!t) throw new Error(`this query needs input '${name}' (${what})`);
+  return t;
+}
+
+/** The generator network that sampling uses: the EMA weights when configured, else G's own. */
+export function samplingNet(c: GanConfig, g: Generator) {
+  return c.ema > 0 && g.ema ? withFlatParams(g.net, g.ema) : g.net;
+}
+
+const layerCtx = (ctx: { train: boolean }): Context => (ctx instanceof Context ? ctx : ctx.train ? Context.train() : Context.eval());
+
+function queries(c: GanConfig): Record<"sample" | "decode" | "energy", Query<GanPlayers>> {
+  const range = c.output === "tanh" ? "in [−1, 1]" : "unbounded";
+  const weights = c.ema > 0 ? `EMA (decay ${c.ema}) generator weights` : "the generator's weights";
+  const gen = (g: Generator, z: Tensor, ctx: { train: boolean }) => E.reshape(samplingNet(c, g).forward(z, layerCtx(ctx)), [z.shape[0], ...c.dataShape]);
+  return {
+    sample: {
+      inputs: (n: number, opts: SampleOptions) => ({ z: E.tensor(opts.rng.fillNormal(new Float32Array(n * c.latent), 0, opts.temperature ?? 1), [n, c.latent]) }),
+      run: ({ generator }, inp, ctx) => gen(generator, need(inp, "z", `[n, ${c.latent}] prior draws`), ctx),
+      describe: `G(z) for z ~ N(0, T²I) with ${weights}, shaped [n, ${c.dataShape.join(", ")}], ${range}`,
+    },
+    decode: {
+      run: ({ generator }, inp, ctx) => gen(generator, need(inp, "z", `[n, ${c.latent}] latent codes`), ctx),
+      describe: `G(z) for given z [n, ${c.latent}] with ${weights}`,
+    },
+    energy: {
+      run: ({ discriminator }, inp, ctx) => {
+        const x = need(inp, "x", "data");
+        const out = discriminator.forward(E.reshape(x, [x.shape[0], ...c.dataShape]), layerCtx(ctx));
+        return E.neg(E.reshape(out, [x.shape[0]]));
+      },
+      describe: "−D(x): the negated discriminator logit (critic score for WGAN) per example, the energy of the GAN's energy-based reading",
+    },
+  };
+}
+
+/** A GAN from a resolved config. */
+export function createGan(family: string, config: GanConfig, rng: Rng): GanModel {
+  const c = config;
+  const generator = new Generator(buildGeneratorNet(c, rng), { ema: c.ema > 0, prev: c.proximal > 0 });
+  const discriminator = buildDiscriminatorNet(c, rng);
+  return {
+    family,
+    config: c,
+    recipe: ganRecipe(family, c),
+    dataShape: [...c.dataShape],
+    dataTransform: c.output === "tanh" ? "symmetric" : "none",
+    players: { generator, discriminator },
+    objectives: ganObjectives(c),
+    queries: queries(c),
+  };
+}
+
+const DEFAULTS: Record<string, GanConfig> = { "gan-toy": GAN_TOY_DEFAULTS, "gan-mnist": GAN_MNIST_DEFAULTS, dcgan: DCGAN_DEFAULTS };
+
+/** A GAN of a family's reference configuration with overrides, typed as a GanModel (the registry's create returns the generic surface). */
+export function ganModel(family: "gan-toy" | "gan-mnist" | "dcgan", config: Partial<GanConfig>, rng: Rng): GanModel {
+  return createGan(family, resolveGanConfig(config, DEFAULTS[family]), rng);
+}
+
+/** The registry's view: players typed as the generic record (objectives are contravariant in them). */
+const generic = (m: GanModel): GenerativeModel => m as unknown as GenerativeModel;
+
+function family(name: string, description: string, defaults: GanConfig): ModelFamily<GanConfig> {
+  return {
+    name,
+    description,
+    defaults,
+    recipe: ganRecipe(name, defaults),
+    create: (config, rng) => generic(createGan(name, resolveGanConfig(config, defaults), rng)),
+  };
+}
+
+const LOSS_NOTE = "loss ns | minimax | lsgan | wgan | wgan-gp; spectralNorm, instanceNoise, proximal, ema";
+
+export const ganToyFamily = family("gan-toy", `MLP GAN on 2-D toy data (25 Gaussians), WGAN-GP by default; ${LOSS_NOTE}`, GAN_TOY_DEFAULTS);
+export const ganMnistFamily = family("gan-mnist", `fully connected GAN on MNIST (two hidden layers of 512 in G and D); ${LOSS_NOTE}`, GAN_MNIST_DEFAULTS);
+export const dcganFamily = family("dcgan", `DCGAN on MNIST (BENCHMARKS.md dcgan-mnist: transposed convs in G, strided convs in D); ${LOSS_NOTE}`, DCGAN_DEFAULTS);
+
+/** Every GAN family, by name. */
+export const GAN_FAMILIES: readonly ModelFamily<GanConfig>[] = [ganToyFamily, ganMnistFamily, dcganFamily];
+
+/** Losses with their names, for listings. */
+export const LOSS_DESCRIPTIONS: Record<GanLoss, string> = {
+  ns: "non-saturating: G maximizes log D(G(z))",
+  minimax: "original minimax: G minimizes log(1 − D(G(z)))",
+  lsgan: "least squares (targets 0 and 1)",
+  wgan: "Wasserstein critic with weight clipping",
+  "wgan-gp": "Wasserstein critic with a gradient penalty on interpolates",
+};
+
+for (const f of GAN_FAMILIES) registerFamily(f);
