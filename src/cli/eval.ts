@@ -21,6 +21,22 @@ interface EvalFlags {
   json?: boolean;
 }
 
+/**
+ * Held-out data for a run trained on `spec`, when the dataset has a known split: mnist → mnist:test,
+ * idx:<dir> → split=test, toy:<name> → a fresh draw (another seed). Null when none is known.
+ */
+export function heldOutSpec(spec: string, parse: (s: string) => { name: string; argument: string; options: Record<string, string> }): string | null {
+  const p = parse(spec);
+  const query = (o: Record<string, string>) => {
+    const q = Object.entries(o).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+    return q ? `?${q}` : "";
+  };
+  if (p.name === "mnist" && (p.argument === "" || p.argument === "train") && (p.options.split ?? "train") === "train") return "mnist:test";
+  if (p.name === "idx" && (p.options.split ?? "train") === "train") return `idx:${p.argument}${query({ ...p.options, split: "test" })}`;
+  if (p.name === "toy") return `toy:${p.argument}${query({ ...p.options, seed: String(Number(p.options.seed ?? 0) + 1) })}`;
+  return null;
+}
+
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 
 export function evalCommand(io: Output): Command {
@@ -30,7 +46,7 @@ export function evalCommand(io: Output): Command {
     .requiredOption("--metric <names>", "metric(s), comma-separated or repeated: e.g. elbo, nll, iwae, modes", list)
     .option("--k <samples>", "importance samples per example (iwae) and similar sample counts", positiveInt, 1000)
     .option("--n <count>", "examples (or samples) to use (default: all the data, or the metric's own default)", positiveInt)
-    .option("--data <spec>", "evaluation data (default: the run's evaluation data, else its training data)")
+    .option("--data <spec>", "evaluation data (default: the run's evaluation data, else the held-out split of its training data — mnist:test for mnist, split=test for idx, a fresh draw for toy — else the training data itself)")
     .option("--subset <n>", "with --data: only its first n examples", positiveInt)
     .option("--batch <n>", "batch size", positiveInt, 100)
     .option("--seed <n>", "seed of the noise", integer, 0)
@@ -41,7 +57,14 @@ export function evalCommand(io: Output): Command {
       const { computeMetric, findMetric, loadRun, QueryRunner, resolveData, runPaths } = await trainLayer();
       const defs = flags.metric.map((m) => asUsage(() => findMetric(m)));
       const { model, config, checkpoint } = await loadRun(run, flags.checkpoint);
-      const ref = flags.data !== undefined ? { spec: flags.data, subset: flags.subset } : config.data.eval?.spec ? { spec: config.data.eval.spec, subset: config.data.eval.subset } : config.data.spec ? { spec: config.data.spec, subset: config.data.subset } : null;
+      const { parseDatasetSpec } = await import("../data/index.js");
+      const heldOut = config.data.spec ? heldOutSpec(config.data.spec, parseDatasetSpec) : null;
+      const ref =
+        flags.data !== undefined ? { spec: flags.data, subset: flags.subset }
+        : config.data.eval?.spec ? { spec: config.data.eval.spec, subset: config.data.eval.subset }
+        : heldOut ? { spec: heldOut, subset: undefined }
+        : config.data.spec ? { spec: config.data.spec, subset: config.data.subset }
+        : null;
       if (flags.subset !== undefined && flags.data === undefined) throw new UsageError("--subset applies to --data; give both");
       let data: DataSource | undefined;
       if (defs.some((d) => d.needsData)) {

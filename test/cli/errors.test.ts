@@ -126,3 +126,14 @@ test("Ctrl-C saves a checkpoint at the current step and exits 130", async () => 
   assert.ok(existsSync(join(out, "report.html")));
   assert.ok(!existsSync(join(out, ".lock")));
 });
+
+test("eval's default data: the held-out split of the run's training data, where the dataset has one", async () => {
+  const { heldOutSpec } = await import("../../src/cli/eval.js");
+  const { parseDatasetSpec } = await import("../../src/data/index.js");
+  const h = (s: string) => heldOutSpec(s, parseDatasetSpec);
+  assert.equal(h("mnist"), "mnist:test");
+  assert.equal(h("mnist:test"), null);
+  assert.equal(h("idx:./fashion?prefix=t"), "idx:./fashion?prefix=t&split=test");
+  assert.equal(h("toy:moons?n=500"), "toy:moons?n=500&seed=1");
+  assert.equal(h("npy:x.npy"), null);
+});

@@ -70,3 +70,20 @@ test("metrics.jsonl: a torn last line is skipped; truncation keeps steps up to t
   assert.deepEqual(readMetrics(path).map((r) => r.step), [1, 2, 3]);
   assert.deepEqual(readMetrics(join(dir, "absent.jsonl")), []);
 });
+
+test("on a terminal, a progress bar with step, rate, ETA and the latest losses", async () => {
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 160 });
+  let text = "";
+  stream.on("data", (d: Buffer) => (text += d.toString()));
+  const p = createProgress("auto", stream as unknown as NodeJS.WriteStream);
+  p.start(10, 0);
+  for (let s = 1; s <= 10; s++) {
+    p.update(s, { loss: 2 / s });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  p.message("saved checkpoint");
+  p.stop();
+  const plain = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+  assert.match(plain, /step 10\/10 \|[█░]+\| 100% \| [\d.]+ it\/s \| ETA 0s \| loss 0\.2/);
+  assert.match(plain, /saved checkpoint\n/);
+});
