@@ -55,6 +55,7 @@ class Rate {
 class BarReporter implements ProgressReporter {
   private bar: cliProgress.SingleBar;
   private total = 0;
+  private started = false;
   private readonly rate = new Rate();
   constructor(private readonly stream: NodeJS.WriteStream) {
     this.bar = new cliProgress.SingleBar(
@@ -73,6 +74,7 @@ class BarReporter implements ProgressReporter {
     this.total = total;
     this.rate.mark(step);
     this.bar.start(total, step, { rate: "-", etaText: "?", values: "" });
+    this.started = true;
   }
   update(step: number, values: Record<string, number>): void {
     this.rate.mark(step);
@@ -82,10 +84,11 @@ class BarReporter implements ProgressReporter {
   message(line: string): void {
     // Clear the bar's line, print, and let the next update redraw the bar below.
     this.stream.write(`\r\x1b[K${line}\n`);
-    this.bar.render();
+    if (this.started) this.bar.render();
   }
   stop(): void {
-    this.bar.stop();
+    if (this.started) this.bar.stop();
+    this.started = false;
   }
 }
 

@@ -351,12 +351,17 @@ export async function train(model: GenerativeModel, data: DataInput, options: Tr
     transforms: dataTransforms(model.dataTransform),
   });
 
+  const t = new Trainer(model, source, iterator, evalResolved?.source ?? null, opts, seed, paths, options);
   let unlock = () => {};
   if (paths) {
     mkdirSync(paths.root, { recursive: true });
-    unlock = takeLock(paths.root);
+    try {
+      unlock = takeLock(paths.root);
+    } catch (e) {
+      await t.dispose();
+      throw e;
+    }
   }
-  const t = new Trainer(model, source, iterator, evalResolved?.source ?? null, opts, seed, paths, options);
   const total = () => opts.steps;
   let status: TrainResult["status"] = "completed";
   try {
