@@ -416,6 +416,7 @@ export async function train(model: GenerativeModel, data: DataInput, options: Tr
         const last = t.lastCheckpoint;
         const where = last?.path ? `; the last good checkpoint is ${last.path} (step ${last.step})` : "";
         const hint = opts.onNan === "rollback" ? ` after ${t.rollbacks} rollbacks` : "; lower the learning rate (--lr) or pass --on-nan rollback";
+        if (paths) await writeReport(paths.root);
         throw new NonFiniteError(`${result.message}${hint}${where}`, result.step, result.term, result.objective, result.kind);
       }
       t.step++;
@@ -450,7 +451,6 @@ export async function train(model: GenerativeModel, data: DataInput, options: Tr
       if (paths) await writeReport(paths.root);
       t.progress.message(`interrupted: saved a checkpoint at step ${t.step}${paths ? `; continue with: eikon train --resume ${paths.root}` : ""}`);
     }
-    if (t.step >= total() && paths && t.lastCheckpoint?.step === t.step && status === "completed") await writeReport(paths.root);
     return { status, step: t.step, values: t.lastValues, runDir: paths?.root ?? null, checkpoint: t.lastCheckpoint?.path ?? null, options: opts };
   } finally {
     t.progress.stop();
