@@ -23,3 +23,12 @@ export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as models from "./models/index.js";
+export {
+  train, loadRun, readRunConfig, readMetrics, loadCheckpoint, listCheckpoints, writeReport, exportOnnx,
+  registerMetric, findMetric, listMetrics, computeMetric, QueryRunner, NonFiniteError, TrainSetupError, RunDirError,
+} from "./train/index.js";
+export type {
+  TrainOptions, TrainResult, TrainEvent, DataRef, DataInput, RunConfig, MetricsRecord, Checkpoint, CheckpointState, LoadedRun,
+  MetricDef, MetricContext, MetricResult, ExportOptions, ExportPart, ExportedModel,
+} from "./train/index.js";
