@@ -4,7 +4,7 @@ import { Tensor } from "./tensor.js";
 import { flatten } from "./tree.js";
 import { buildGraph, checkGraph, printGraph, type IRGraph } from "./ir.js";
 import { emitOnnx } from "./onnx.js";
-import { simplifyGraph } from "./simplify.js";
+import { simplifyGraph, splitInputs } from "./simplify.js";
 import { getDefaultBackend, type Backend, type HostArray, type Session } from "./runtime.js";
 
 export interface CompileOptions {
@@ -30,7 +30,8 @@ interface Entry {
   session: Session;
   inputNames: string[];
   outputNames: string[];
-  usedInputs: number[];
+  /** What each graph input is fed: a flat argument, or a view [start, end) of one. */
+  feeds: { index: number; view?: [number, number] }[];
   rebuild: (leaves: readonly Tensor[]) => unknown;
   outputDtypes: Tensor["dtype"][];
 }
@@ -70,7 +71,7 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
   const build = async (args: Args): Promise<Entry> => {
     const t0 = performance.now();
     const { graph: traced, flatOut } = traceArgs(args);
-    const graph = simplifyGraph(traced);
+    const graph = splitInputs(simplifyGraph(traced));
     checkGraph(graph);
     const model = emitOnnx(graph, label);
     let session: Session;
@@ -86,7 +87,7 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
       session,
       inputNames: model.inputNames,
       outputNames: model.outputNames,
-      usedInputs: graph.inputs.map((i) => i.index),
+      feeds: graph.inputs.map((i) => ({ index: i.index, view: i.view })),
       rebuild: flatOut.rebuild,
       outputDtypes: flatOut.leaves.map((t) => t.dtype),
     };
@@ -107,9 +108,9 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
     }
     const e = await entry;
     const feeds: Record<string, HostArray> = {};
-    e.usedInputs.forEach((idx, k) => {
-      const t = flat.leaves[idx];
-      feeds[e.inputNames[k]] = { data: t.data!, shape: t.shape, dtype: t.dtype };
+    e.feeds.forEach(({ index, view }, k) => {
+      const t = flat.leaves[index];
+      feeds[e.inputNames[k]] = view ? { data: t.data!.subarray(view[0], view[1]), shape: [view[1] - view[0]], dtype: t.dtype } : { data: t.data!, shape: t.shape, dtype: t.dtype };
     });
     const r0 = performance.now();
     const results = await e.session.run(feeds);

@@ -15,6 +15,8 @@ export interface IRValue {
 export interface IRInput extends IRValue {
   /** Position among the traced function's flat inputs. */
   index: number;
+  /** Fed as the flat range [start, end) of that input (a zero-copy view; see splitInputs). */
+  view?: [number, number];
 }
 export interface IRConstant extends IRValue {
   data: TypedArray;

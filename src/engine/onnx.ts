@@ -14,6 +14,7 @@ import { ONNX_DTYPE, type DType, type TypedArray } from "./dtype.js";
 import { OnnxBuilder, type AttrValue, type OnnxConstant } from "./onnx-builder.js";
 import type { IRGraph, IRValue } from "./ir.js";
 import { rule } from "./registry.js";
+import { emitGemm, planGemms } from "./gemm.js";
 
 export const OPSET = 17;
 const IR_VERSION = 8n;
@@ -31,8 +32,11 @@ export function lowerGraph(g: IRGraph, b = new OnnxBuilder()): { builder: OnnxBu
   const names = new Map<IRValue, string>();
   for (const i of g.inputs) names.set(i, i.name);
   for (const c of g.constants) names.set(c, b.constant(c.data, c.shape, c.dtype, "c"));
+  const gemms = planGemms(g);
   for (const n of g.nodes) {
-    const out = rule(n.prim).toOnnx(b, n.inputs.map((i) => names.get(i)!), n.attrs as never, { inputs: n.inputs, out: n.output });
+    if (gemms.absorbed.has(n) || gemms.dead.has(n)) continue;
+    const gemm = gemms.emit.get(n);
+    const out = gemm ? emitGemm(b, names, gemm) : rule(n.prim).toOnnx(b, n.inputs.map((i) => names.get(i)!), n.attrs as never, { inputs: n.inputs, out: n.output });
     names.set(n.output, out);
   }
   // graph outputs get their own names: the producing node's output is renamed, or, where the

@@ -1,7 +1,7 @@
 // Graph simplification before emission: common-subexpression elimination, transpose folding
 // (Tᵀ∘T, and (AB)ᵀ → BᵀAᵀ so ONNX Runtime fuses the transposes into its MatMul), and dead-node
 // removal. VJP rules are written plainly; this pass cleans up what they leave behind.
-import type { IRConstant, IRGraph, IRNode, IRValue } from "./ir.js";
+import type { IRConstant, IRGraph, IRInput, IRNode, IRValue } from "./ir.js";
 import type { Prim, PrimAttrs } from "./primitive.js";
 import { rule } from "./registry.js";
 
@@ -111,4 +111,43 @@ export function simplifyGraph(g: IRGraph): IRGraph {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * A 1-D input read only through contiguous slices (a packed parameter vector being unpacked)
+ * becomes one graph input per slice, fed as zero-copy views of the host array: no in-graph
+ * Split copying the whole vector every step.
+ */
+export function splitInputs(g: IRGraph): IRGraph {
+  const uses = new Map<IRValue, IRNode[]>();
+  for (const n of g.nodes) for (const i of n.inputs) uses.set(i, [...(uses.get(i) ?? []), n]);
+  const outputs = new Set(g.outputs);
+  const replace = new Map<IRValue, IRValue>();
+  const inputs: IRInput[] = [];
+  const dropped = new Set<IRNode>();
+  for (const input of g.inputs) {
+    const users = uses.get(input) ?? [];
+    const splittable =
+      input.shape.length === 1 && !input.view && !outputs.has(input) && users.length > 1 &&
+      users.every((n) => n.prim === "slice" && (n.attrs as PrimAttrs["slice"]).steps[0] === 1 && n.inputs.length === 1);
+    if (!splittable) {
+      inputs.push(input);
+      continue;
+    }
+    for (const n of users) {
+      const { starts, ends } = n.attrs as PrimAttrs["slice"];
+      const part: IRInput = { shape: [...n.output.shape], dtype: input.dtype, name: `${input.name}_${starts[0]}`, index: input.index, view: [starts[0], ends[0]] };
+      inputs.push(part);
+      replace.set(n.output, part);
+      dropped.add(n);
+    }
+  }
+  if (dropped.size === 0) return g;
+  const r = (v: IRValue) => replace.get(v) ?? v;
+  return {
+    inputs,
+    constants: g.constants,
+    nodes: g.nodes.filter((n) => !dropped.has(n)).map((n) => ({ ...n, inputs: n.inputs.map(r) })),
+    outputs: g.outputs.map(r),
+  };
 }
