@@ -37,8 +37,10 @@ function adamFamily(name: string, decoupled: boolean, opts: AdamOptions, default
       const step = add(state.step, 1);
       const bc1 = sub(1, pow(scalar(b1, dtype), step));
       const bc2 = sub(1, pow(scalar(b2, dtype), step));
-      const stepSize = div(rate, bc1);
       const bc2Sqrt = sqrt(bc2);
+      // (lr/bc1)·m/(√v/√bc2 + ε) = (lr·√bc2/bc1)·m/(√v + ε√bc2): one pass fewer per element
+      const stepSize = div(mul(rate, bc2Sqrt), bc1);
+      const epsScaled = mul(bc2Sqrt, eps);
       const shrink = typeof rate === "number" ? 1 - rate * wd : sub(1, mul(rate, wd));
       const r = perLeaf(name, [params, grads, state.expAvg, state.expAvgSq], ([p0, g0, m0, v0]) => {
         let p = p0;
@@ -47,8 +49,8 @@ function adamFamily(name: string, decoupled: boolean, opts: AdamOptions, default
         else if (wd) g = add(g, mul(p, wd));
         const m = add(mul(m0, b1), mul(g, 1 - b1));
         const v = add(mul(v0, b2), mul(mul(g, g), 1 - b2));
-        const denom = add(div(sqrt(v), bc2Sqrt), eps);
-        return { p: sub(p, mul(stepSize, div(m, denom))), m, v };
+        const denom = add(sqrt(v), epsScaled);
+        return { p: sub(p, mul(div(m, denom), stepSize)), m, v };
       });
       return { params: r.p, state: { step, expAvg: r.m, expAvgSq: r.v } };
     },
