@@ -42,7 +42,7 @@ export function planGemms(g: IRGraph): GemmPlan {
     const bias = add?.prim === "add" ? add.inputs.find((v) => v !== n.output) : undefined;
     const n_ = n.output.shape[1];
     const biasOk = bias && add!.inputs.includes(n.output) && bias.dtype === n.output.dtype && (bias.shape.length === 0 || (bias.shape.length === 1 && bias.shape[0] === n_) || (bias.shape.length === 2 && bias.shape[0] === 1 && bias.shape[1] === n_));
-    if (biasOk) {
+    if (biasOk && !plan.emit.has(add!) && !plan.absorbed.has(producer.get(bias!)!)) {
       plan.absorbed.add(n);
       plan.emit.set(add!, { a, b, transA, transB, c: bias });
       fold();

@@ -36,6 +36,11 @@ export function lowerGraph(g: IRGraph, b = new OnnxBuilder()): { builder: OnnxBu
   for (const n of g.nodes) {
     if (gemms.absorbed.has(n) || gemms.dead.has(n)) continue;
     const gemm = gemms.emit.get(n);
+    const missing = (gemm ? [gemm.a, gemm.b, ...(gemm.c ? [gemm.c] : [])] : n.inputs).find((i) => !names.has(i));
+    if (missing) {
+      const prod = g.nodes.find((m) => m.output === missing);
+      throw new Error(`internal: lowering ${n.prim} → ${n.output.name}: its input ${missing.name} (${prod?.prim ?? "?"}${prod ? `, absorbed=${gemms.absorbed.has(prod)}, dead=${gemms.dead.has(prod)}` : ""}) was never lowered`);
+    }
     const out = gemm ? emitGemm(b, names, gemm) : rule(n.prim).toOnnx(b, n.inputs.map((i) => names.get(i)!), n.attrs as never, { inputs: n.inputs, out: n.output });
     names.set(n.output, out);
   }
