@@ -89,9 +89,10 @@ async function checkQueries(model: GenerativeModel, label: string, code: number)
 }
 
 for (const [label, family, cfg] of VARIANTS) {
-  test(`autoencoder variant '${label}': loss falls; encode/decode/reconstruct are finite and shaped`, async () => {
-    const model = findFamily(family).create({ ...SMALL, ...cfg }, new E.Rng(0));
-    const r = await train(model, batches, 40, { lr: 3e-3 });
+  test(`autoencoder variant '${label}': reproduces its first step; loss falls; encode/decode/reconstruct are finite and shaped`, async () => {
+    const make = () => findFamily(family).create({ ...SMALL, ...cfg }, new E.Rng(0));
+    const model = make();
+    const r = await train(model, batches, 40, { lr: 3e-3, twin: make() });
     r.losses.forEach((l, i) => assert.ok(Number.isFinite(l), `${label}: loss at step ${i} is ${l}`));
     const { first, last } = ends(r.losses, 5);
     assert.ok(last < 0.8 * first, `${label}: loss fell only from ${first.toFixed(3)} to ${last.toFixed(3)}`);

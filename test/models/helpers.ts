@@ -32,11 +32,29 @@ export interface TrainResult {
   model: GenerativeModel;
 }
 
+export interface TrainOptions {
+  lr?: number;
+  /** Seeds the noise (default 0). */
+  seed?: number;
+  /**
+   * A second model created from the same config and seed: before training, it must hold the same
+   * initial parameters, and one step from it (same batch, same noise, same compiled step) must give
+   * the same loss and parameters, bit for bit, as the first training step (the `reproduce` check).
+   */
+  twin?: GenerativeModel;
+}
+
+const packed = (tree: unknown): number[] => E.packTree(tree).flat.toArray();
+
+function sameArrays(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
 /**
  * Trains every objective of the model in turn for `steps` iterations with Adam, updating
  * model.players in place at the end. Deterministic given the seed.
  */
-export async function train(model: GenerativeModel, batchAt: (i: number) => BatchTensors, steps: number, opts: { lr?: number; seed?: number } = {}): Promise<TrainResult> {
+export async function train(model: GenerativeModel, batchAt: (i: number) => BatchTensors, steps: number, opts: TrainOptions = {}): Promise<TrainResult> {
   const rng = new E.Rng(opts.seed ?? 0);
   const losses: number[] = [];
   const metrics: Record<string, number>[] = [];
@@ -53,12 +71,24 @@ export async function train(model: GenerativeModel, batchAt: (i: number) => Batc
     });
     let state = ts.init(model.players[obj.player]);
     let need: ReturnType<typeof ts.measureNoise> | null = null;
+    let twinStep: { loss: number; params: number[] } | null = null;
+    if (opts.twin) {
+      const twinPlayer = opts.twin.players[obj.player];
+      if (!sameArrays(packed(model.players[obj.player]), packed(twinPlayer))) throw new Error(`reproduce: ${model.family} initializes differently from the same seed`);
+      const b: B = { batch: batchAt(0), step: E.scalar(0) };
+      const twinState = ts.init(twinPlayer);
+      const out = await ts(twinState, b, opts.lr ?? 1e-3, Context.sampleNoise(new E.Rng(opts.seed ?? 0), ts.measureNoise(twinState, b)));
+      twinStep = { loss: out.loss.item(), params: out.state.params.toArray() };
+    }
     for (let i = 0; i < steps; i++) {
       const b: B = { batch: batchAt(i), step: E.scalar(i) };
       need ??= ts.measureNoise(state, b); // every batch has the same shapes
       const noise = Context.sampleNoise(rng, need);
       const out = await ts(state, b, opts.lr ?? 1e-3, noise);
       losses.push(out.loss.item());
+      if (i === 0 && twinStep && !(Object.is(twinStep.loss, losses[0]) && sameArrays(twinStep.params, out.state.params.toArray()))) {
+        throw new Error(`reproduce: ${model.family} gave a different first step from the same seed (loss ${twinStep.loss} vs ${losses[0]})`);
+      }
       metrics.push(Object.fromEntries(Object.entries(out.aux).map(([k, v]) => [k, v.item()])));
       state = out.state;
     }

@@ -107,7 +107,12 @@ function queries(c: AeConfig): Record<"encode" | "decode" | "reconstruct", Query
   };
   return {
     encode: { run: ({ model }, inp, ctx) => encode(c, model, need(inp, "x"), ctx), describe: `codes h(x) [n, ${c.code}]` },
-    decode: { run: ({ model }, inp, ctx) => reconstruction(c, decodeRaw(c, model, need(inp, "z"), ctx)), describe: `decoder outputs g(z) for codes z [n, ${c.code}], shaped like the data` },
+    decode: {
+      // an autoencoder has no prior: these N(0, I) codes only give an exported decoder its input shape; pass your own z
+      inputs: (n, opts) => ({ z: E.tensor(opts.rng.fillNormal(new Float32Array(n * c.code)), [n, c.code]) }),
+      run: ({ model }, inp, ctx) => reconstruction(c, decodeRaw(c, model, need(inp, "z"), ctx)),
+      describe: `decoder outputs g(z) for codes z [n, ${c.code}], shaped like the data`,
+    },
     reconstruct: {
       run: ({ model }, inp, ctx) => reconstruction(c, decodeRaw(c, model, encode(c, model, need(inp, "x"), ctx), ctx)),
       describe: "reconstructions g(h(x)) of clean inputs, shaped like x",

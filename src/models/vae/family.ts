@@ -60,19 +60,21 @@ function decodeMean(c: VaeConfig, net: VaeNet, z: Tensor, labels: Tensor | undef
 
 function queries(c: VaeConfig): Record<"sample" | "decode" | "encode" | "reconstruct" | "elbo" | "logProb", Query<VaePlayers>> {
   const dataInputs = (n: number, opts: SampleOptions) => labelInputs(c, n, opts, true);
+  const priorInputs = (n: number, opts: SampleOptions) => {
+    const z = opts.rng.fillNormal(new Float32Array(n * c.latent), 0, opts.temperature ?? 1);
+    return { z: E.tensor(z, [n, c.latent]), ...labelInputs(c, n, opts, false) };
+  };
   return {
     sample: {
-      inputs: (n, opts) => {
-        const z = opts.rng.fillNormal(new Float32Array(n * c.latent), 0, opts.temperature ?? 1);
-        return { z: E.tensor(z, [n, c.latent]), ...labelInputs(c, n, opts, false) };
-      },
+      inputs: priorInputs,
       run: ({ model }, inp, ctx) => decodeMean(c, model, need(inp, "z", `[n, ${c.latent}] prior draws`), inp.labels, ctx),
       describe: `decoder means E[x|z] for z ~ N(0, T²I)${c.numClasses ? " and the given classes" : ""}, shaped [n, ${c.dataShape.join(", ")}]`,
     },
     decode: {
+      // z is the caller's (the trainer's QueryRunner decodes sample's prior draws when none is given)
       inputs: (n, opts) => labelInputs(c, n, opts, false),
       run: ({ model }, inp, ctx) => decodeMean(c, model, need(inp, "z", `[n, ${c.latent}] latent codes`), inp.labels, ctx),
-      describe: `decoder means E[x|z] for given z [n, ${c.latent}]`,
+      describe: `decoder means E[x|z] for latent codes z [n, ${c.latent}]`,
     },
     encode: {
       inputs: dataInputs,
