@@ -4,15 +4,17 @@
 // names. FID on it follows Heusel et al. (2017) with this net standing in for Inception: its
 // 128-unit penultimate layer (after ReLU) gives the features.
 //
-// Architecture: Conv 1→16 5×5, ReLU, max-pool 2 → Conv 16→32 5×5, ReLU, max-pool 2 → flatten 512
-// → Linear 512→128, ReLU (features) → Linear 128→10. Adam 1e-3, batch 128, 3 epochs over the 60000
-// training images in [0, 1] (seed 0); test accuracy ≥ 99 %.
-import { existsSync } from "node:fs";
+// Architecture: Conv 1→16 5×5 stride 2, BN, ReLU → Conv 16→32 5×5 stride 2, BN, ReLU → flatten
+// 1568 → Linear 1568→128, ReLU (features) → Linear 128→10. Strided convolutions stand in for
+// LeNet's pooling (max-pooling's gradient is a scatter, by far the slowest op of a training step
+// here); batch norm gets the net past 99 % in three epochs. Adam 4e-3 with cosine decay to 0,
+// batch 128, 3 epochs over the 60000 training images in [0, 1] (seed 0); test accuracy ≥ 99 %.
+import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as E from "../../engine/index.js";
-import { Context, Conv2d, Flatten, Linear, Module, ReLU, Sequential, combine, loadNamedTensors, namedTensors, type Layer } from "../../nn/index.js";
-import { adam, trainStep } from "../../optim/index.js";
+import { BatchNorm2d, Context, Conv2d, Flatten, Linear, Module, ReLU, Sequential, combine, loadNamedTensors, namedTensors, type Layer } from "../../nn/index.js";
+import { adam, schedules, trainStep } from "../../optim/index.js";
 import { mnist, type DataSource } from "../../data/index.js";
 import { loadSafetensors, saveSafetensors, type NamedTensor } from "../../io/index.js";
 
@@ -21,19 +23,7 @@ export const CLASSIFIER_VERSION = "mnist-lenet-v1";
 export const FEATURE_SIZE = 128;
 const EPOCHS = 3;
 const BATCH = 128;
-const LR = 1e-3;
-
-/** Max pooling as a layer (kernel = stride). */
-export class MaxPool2d extends Module {
-  readonly kernel: number;
-  constructor(kernel: number) {
-    super();
-    this.kernel = kernel;
-  }
-  forward(x: E.Tensor, _ctx: Context): E.Tensor {
-    return E.maxPool2d(x, this.kernel);
-  }
-}
+const LR = 4e-3;
 
 /** The classifier: `features` (image → 128) then `head` (128 → 10 logits). */
 export class MnistClassifier extends Module {
@@ -43,14 +33,14 @@ export class MnistClassifier extends Module {
   constructor(rng: E.Rng) {
     super();
     const layers: Layer[] = [
-      new Conv2d(1, 16, 5, { rng }),
+      new Conv2d(1, 16, 5, { rng, stride: 2, padding: 2 }),
+      new BatchNorm2d(16),
       new ReLU(),
-      new MaxPool2d(2),
-      new Conv2d(16, 32, 5, { rng }),
+      new Conv2d(16, 32, 5, { rng, stride: 2, padding: 2 }),
+      new BatchNorm2d(32),
       new ReLU(),
-      new MaxPool2d(2),
       new Flatten(),
-      new Linear(512, FEATURE_SIZE, { rng }),
+      new Linear(32 * 7 * 7, FEATURE_SIZE, { rng }),
       new ReLU(),
     ];
     this.features = new Sequential(...layers);
@@ -111,10 +101,14 @@ export async function trainClassifier(opts: TrainClassifierOptions = {}): Promis
   const n = labels.length;
   const step = trainStep({ lossFn: xent, optimizer: adam({ lr: LR }), name: "mnist-classifier", backend: opts.backend });
   let state = step.init(model);
+  const epochs = opts.epochs ?? EPOCHS;
+  const perEpoch = Math.floor(n / BATCH);
+  const lr = schedules.cosine({ lr: LR, tMax: epochs * perEpoch });
+  let t = 0;
   const xb = new Float32Array(BATCH * 784);
   const yb = new Int32Array(BATCH);
   try {
-    for (let epoch = 0; epoch < (opts.epochs ?? EPOCHS); epoch++) {
+    for (let epoch = 0; epoch < epochs; epoch++) {
       const perm = rng.permutation(n);
       let sum = 0;
       let count = 0;
@@ -124,7 +118,7 @@ export async function trainClassifier(opts: TrainClassifierOptions = {}): Promis
           xb.set(x.subarray(j * 784, (j + 1) * 784), k * 784);
           yb[k] = labels[j];
         }
-        const out = await step(state, { x: E.tensor(xb, [BATCH, 1, 28, 28]), y: E.tensor(yb, [BATCH], "int32") }, LR);
+        const out = await step(state, { x: E.tensor(xb, [BATCH, 1, 28, 28]), y: E.tensor(yb, [BATCH], "int32") }, lr(t++));
         state = out.state;
         sum += out.loss.item();
         count++;
@@ -189,6 +183,7 @@ export async function testAccuracy(model: MnistClassifier, backend?: E.Backend):
 export async function saveClassifier(path: string, model: MnistClassifier, metadata: Record<string, string>): Promise<void> {
   const tensors: Record<string, NamedTensor> = {};
   for (const [name, t] of namedTensors(model)) tensors[name] = { dtype: "float32", shape: [...t.shape], data: t.values() as Float32Array };
+  mkdirSync(dirname(path), { recursive: true });
   await saveSafetensors(path, tensors, { version: CLASSIFIER_VERSION, ...metadata });
 }
 

@@ -1,0 +1,36 @@
+// The gan-toy table of docs/gan-toy-results.md: every loss on 25 Gaussians with the same budget
+// (2000 generator steps, batch 256, seed 0), each with its loss's reference recipe, trained by the
+// trainer (src/train) and scored by mode coverage on 2500 samples. Not part of `npm test`:
+//   node --import tsx test/models/gan/toy-results.ts [--iters 2000] [--losses ns,minimax,…] [--out docs/gan-toy-results.json]
+// Prints one JSON line per loss; with --out, also writes them as a JSON array.
+import { writeFileSync } from "node:fs";
+import * as E from "../../../src/engine/index.js";
+import { GAN_LOSSES, asGenerativeModel, dStepsOf, ganModel, type GanLoss } from "../../../src/models/gan/index.js";
+import { drawSamples, QueryRunner, train } from "../../../src/train/index.js";
+import { modeCoverage, mixtureTarget } from "../../../src/metrics/gan/index.js";
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const iters = Number(arg("iters", "2000"));
+const losses = arg("losses", GAN_LOSSES.join(",")).split(",") as GanLoss[];
+const seed = Number(arg("seed", "0"));
+const out = arg("out", "");
+// One op thread: on a shared 2-core machine ORT's spinning pool loses to a single thread.
+const backend = E.nativeBackend({ threads: Number(arg("threads", "1")) });
+const rows: Record<string, unknown>[] = [];
+for (const loss of losses) {
+  const model = ganModel("gan-toy", { loss }, new E.Rng(seed));
+  const t0 = performance.now();
+  const r = await train(asGenerativeModel(model), "toy:25gaussians?n=51200", { steps: iters, batchSize: 256, optimizers: model.recipe.optimizers, seed, backend, progress: "none", logEvery: 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const runner = new QueryRunner(asGenerativeModel(model), backend);
+  const samples = await drawSamples(runner, 2500, { rng: new E.Rng(seed + 1), chunk: 2500 });
+  await runner.dispose();
+  const cov = modeCoverage(samples, mixtureTarget("25gaussians"));
+  const row = { loss, iters, critic: dStepsOf(model.config), hidden: model.config.hidden, batch: 256, seed, modes: cov.modes, high_quality: Number(cov.highQuality.toFixed(4)), kl: cov.kl === null ? null : Number(cov.kl.toFixed(4)), seconds: Number(seconds.toFixed(1)), final: r.values };
+  console.log(JSON.stringify(row));
+  rows.push(row);
+}
+if (out) writeFileSync(out, JSON.stringify(rows, null, 1) + "\n");
