@@ -5,7 +5,8 @@ import * as ort from "onnxruntime-node";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { flattenTree } from "../src/engine/index.js";
+import { emitOnnx, flattenTree } from "../src/engine/index.js";
+import { simplifyGraph, splitInputs } from "../src/engine/simplify.js";
 import type { EikonArch, StepPart } from "./lib/types.js";
 
 export interface OpTime {
@@ -41,10 +42,12 @@ export interface Profile {
 export async function profilePart(part: StepPart, opts: { runs?: number; threads?: number; topNodes?: number } = {}): Promise<Profile> {
   const runs = opts.runs ?? 10;
   const args = part.args();
-  const bytes = part.compiled.toOnnx(...args);
+  // the graph compile() runs: simplified, packed inputs split into zero-copy views
+  const graph = splitInputs(simplifyGraph(part.compiled.trace(...args)));
+  const model = emitOnnx(graph, part.name);
   const leaves = flattenTree(args).leaves;
   const dir = mkdtempSync(join(tmpdir(), "eikon-prof-"));
-  const session = await ort.InferenceSession.create(bytes, {
+  const session = await ort.InferenceSession.create(model.bytes, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
     executionMode: "sequential",
@@ -54,10 +57,11 @@ export async function profilePart(part: StepPart, opts: { runs?: number; threads
     profileFilePrefix: join(dir, "prof"),
   });
   const feeds: Record<string, ort.Tensor> = {};
-  for (const name of session.inputNames) {
-    const t = leaves[Number(name.replace(/^in/, ""))];
-    feeds[name] = new ort.Tensor(t.dtype as "float32", t.data as Float32Array, [...t.shape]);
-  }
+  graph.inputs.forEach((input, k) => {
+    const t = leaves[input.index];
+    const data = input.view ? t.data!.subarray(input.view[0], input.view[1]) : t.data!;
+    feeds[model.inputNames[k]] = new ort.Tensor(t.dtype as "float32", data as Float32Array, [...input.shape]);
+  });
   for (let i = 0; i < 2; i++) await session.run(feeds);
   const t0 = performance.now();
   for (let i = 0; i < runs; i++) await session.run(feeds);
