@@ -60,6 +60,9 @@ export function nativeBackend(opts: NativeOptions = {}): Backend {
         executionMode: "sequential",
         intraOpNumThreads: opts.threads ?? Math.max(1, cpus().length),
         interOpNumThreads: 1,
+        // idle workers sleep instead of spinning: on a machine with as many threads as cores,
+        // spinning made 2 threads slower than 1 (bench/NOTES.md; 0.52–0.67× step time without it)
+        extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
       });
       return wrapSession(m, session);
     },

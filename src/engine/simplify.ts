@@ -114,8 +114,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * A 1-D input read only through contiguous slices (a packed parameter vector being unpacked)
- * becomes one graph input per slice, fed as zero-copy views of the host array: no in-graph
+ * The contiguous slices of a 1-D input (a packed parameter vector being unpacked) become one
+ * graph input per slice, fed as zero-copy views of the host array: no in-graph
  * Split copying the whole vector every step.
  */
 export function splitInputs(g: IRGraph): IRGraph {
@@ -127,16 +127,19 @@ export function splitInputs(g: IRGraph): IRGraph {
   const dropped = new Set<IRNode>();
   for (const input of g.inputs) {
     const users = uses.get(input) ?? [];
-    const splittable =
-      input.shape.length === 1 && !input.view && !outputs.has(input) && users.length > 1 &&
-      users.every((n) => n.prim === "slice" && (n.attrs as PrimAttrs["slice"]).steps[0] === 1 && n.inputs.length === 1);
-    if (!splittable) {
+    const isViewSlice = (n: IRNode) => n.prim === "slice" && (n.attrs as PrimAttrs["slice"]).steps[0] === 1;
+    const slices = users.filter(isViewSlice);
+    // the whole vector stays an input too when something else reads it (an optimizer update):
+    // both are views of the same host array, so neither copies
+    const keepWhole = outputs.has(input) || slices.length < users.length;
+    if (input.shape.length !== 1 || input.view || slices.length < 2) {
       inputs.push(input);
       continue;
     }
-    for (const n of users) {
+    if (keepWhole) inputs.push(input);
+    for (const n of slices) {
       const { starts, ends } = n.attrs as PrimAttrs["slice"];
-      const part: IRInput = { shape: [...n.output.shape], dtype: input.dtype, name: `${input.name}_${starts[0]}`, index: input.index, view: [starts[0], ends[0]] };
+      const part: IRInput = { shape: [...n.output.shape], dtype: input.dtype, name: `${input.name}_${starts[0]}_${ends[0]}`, index: input.index, view: [starts[0], ends[0]] };
       inputs.push(part);
       replace.set(n.output, part);
       dropped.add(n);
