@@ -22,6 +22,7 @@ const convTOut = (h: number, k: number, s: number, p: number, d: number, op: num
  * dW[o,c,i,j] = Σₙₚq gy[n,o,p,q]·xpad[n,c,p·s+i·d,q·s+j·d]: a conv over the batch axis.
  */
 export function convWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
+  if (a.groups === 1 && a.stride[0] === 1 && a.stride[1] === 1) return unitStrideWeightGrad(x, gy, a, kernel);
   const G = a.groups;
   const cx = x.shape[1] / G;
   const cy = gy.shape[1] / G;
@@ -34,6 +35,29 @@ export function convWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair
     parts.push(ops.transpose(k, [1, 0, 2, 3]));
   }
   return ops.concat(parts, 0);
+}
+
+/**
+ * The same dW for stride 1 as one matmul: patches of the padded input (im2col, kh·kw slices)
+ * against the output gradient, contracting over batch and positions at once. ONNX Runtime runs
+ * the batch-axis conv above at a few GFLOP/s for unit strides; this is a plain GEMM.
+ */
+function unitStrideWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
+  const [n, c] = x.shape;
+  const [, o, p, q] = gy.shape;
+  const [kh, kw] = kernel;
+  const xpad = ops.pad(x, [[0, 0], [0, 0], [a.padding[0], a.padding[0]], [a.padding[1], a.padding[1]]]);
+  const patches: Tensor[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const [r, s] = [i * a.dilation[0], j * a.dilation[1]];
+      patches.push(ops.slice(xpad, [0, 0, r, s], [n, c, r + p, s + q]));
+    }
+  // cols[c·kh·kw, n·p·q]; dW[o, c·kh·kw] = gy[o, n·p·q] · colsᵀ
+  const stacked = patches.length === 1 ? ops.reshape(patches[0], [n, c, 1, p, q]) : ops.stack(patches, 2);
+  const cols = ops.reshape(ops.transpose(stacked, [1, 2, 0, 3, 4]), [c * kh * kw, n * p * q]);
+  const g2 = ops.reshape(ops.transpose(gy, [1, 0, 2, 3]), [o, n * p * q]);
+  return ops.reshape(ops.matmul(g2, ops.mT(cols)), [o, c, kh, kw]);
 }
 
 function convAttrsOnnx(a: ConvAttrs, kernel: number[]) {
