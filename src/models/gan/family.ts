@@ -130,8 +130,9 @@ export function ganModel(family: "gan-toy" | "gan-mnist" | "dcgan", config: Part
   return createGan(family, resolveGanConfig(config, DEFAULTS[family]), rng);
 }
 
-/** The registry's view: players typed as the generic record (objectives are contravariant in them). */
-const generic = (m: GanModel): GenerativeModel => m as unknown as GenerativeModel;
+/** The registry's view of a GAN: players typed as the generic record (objectives are contravariant in them). */
+export const asGenerativeModel = (m: GanModel): GenerativeModel => m as unknown as GenerativeModel;
+const generic = asGenerativeModel;
 
 function family(name: string, description: string, defaults: GanConfig): ModelFamily<GanConfig> {
   return {

@@ -19,7 +19,7 @@ async function reproduce(m: GanModel, data: ArraySource, steps = 2): Promise<voi
     optimizers: m.recipe.optimizers,
     progress: "none",
     callback: (e) => {
-      if (e.type === "step") for (const [k, v] of Object.entries(e.values)) seen[k] = (seen[k] ?? 0) + 1;
+      if (e.type === "step") for (const k of Object.keys(e.values)) seen[k] = (seen[k] ?? 0) + 1;
     },
   });
   assert.equal(r.status, "completed");
