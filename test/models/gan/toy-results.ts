@@ -1,6 +1,8 @@
 // The gan-toy table of docs/gan-toy-results.md: every loss on 25 Gaussians with the same budget
 // (2000 generator steps, batch 256, seed 0), each with its loss's reference recipe, trained by the
-// trainer (src/train) and scored by mode coverage on 2500 samples. Not part of `npm test`:
+// trainer (src/train) and scored by mode coverage on 2500 samples (as the PyTorch peer,
+// ../shared/peers/train_gan_toy.py, scores) and on 25000 (where a 1–2 % high-quality share still
+// leaves hundreds of samples to count modes with). Not part of `npm test`:
 //   node --import tsx test/models/gan/toy-results.ts [--iters 2000] [--losses ns,minimax,…] [--out docs/gan-toy-results.json]
 // Prints one JSON line per loss; with --out, also writes them as a JSON array.
 import { writeFileSync } from "node:fs";
@@ -26,10 +28,14 @@ for (const loss of losses) {
   const r = await train(asGenerativeModel(model), "toy:25gaussians?n=51200", { steps: iters, batchSize: 256, optimizers: model.recipe.optimizers, seed, backend, progress: "none", logEvery: 1000 });
   const seconds = (performance.now() - t0) / 1000;
   const runner = new QueryRunner(asGenerativeModel(model), backend);
-  const samples = await drawSamples(runner, 2500, { rng: new E.Rng(seed + 1), chunk: 2500 });
+  const score = async (n: number, s: number) => {
+    const c = modeCoverage(await drawSamples(runner, n, { rng: new E.Rng(s), chunk: 2500 }), mixtureTarget("25gaussians"));
+    return { modes: c.modes, high_quality: Number(c.highQuality.toFixed(4)), kl: c.kl === null ? null : Number(c.kl.toFixed(4)) };
+  };
+  const at2500 = await score(2500, seed + 1);
+  const at25000 = await score(25000, seed + 2);
   await runner.dispose();
-  const cov = modeCoverage(samples, mixtureTarget("25gaussians"));
-  const row = { loss, iters, critic: dStepsOf(model.config), hidden: model.config.hidden, batch: 256, seed, modes: cov.modes, high_quality: Number(cov.highQuality.toFixed(4)), kl: cov.kl === null ? null : Number(cov.kl.toFixed(4)), seconds: Number(seconds.toFixed(1)), final: r.values };
+  const row = { loss, iters, critic: dStepsOf(model.config), hidden: model.config.hidden, batch: 256, seed, ...at2500, samples25000: at25000, seconds: Number(seconds.toFixed(1)), final: r.values };
   console.log(JSON.stringify(row));
   rows.push(row);
 }
