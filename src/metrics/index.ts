@@ -2,6 +2,7 @@
 // interpolations), VAE latent diagnostics and the amortization gap. Importing this module also
 // registers iwae, nll (latent-variable models), active-units and amortization-gap for `eikon eval`.
 import "./register.js";
+import "./gan/index.js";
 export { iwae, elbo, nll, iwaeOverBatches, chunkSizes } from "./bounds.js";
 export type { BoundOptions, BoundResult } from "./bounds.js";
 export { evalBatchesOf } from "./batches.js";

@@ -80,6 +80,8 @@ export interface GenerativeModel<P extends Players = Players> {
   readonly dataTransform?: string;
   players: P;
   objectives: Objective<P>[];
+  /** The training recipe for this configuration, when it differs from the family's (e.g. WGAN's RMSprop + clipping). */
+  readonly recipe?: TrainingRecipe;
   /** The queries this family answers: density (logProb/elbo), sampling, representation (encode). */
   queries: Partial<Record<QueryName, Query<P>>>;
 }

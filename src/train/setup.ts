@@ -82,6 +82,7 @@ function positiveInt(name: string, v: number | undefined, min = 1): void {
 
 /** The family's recipe, or defaults for a model built outside the registry. */
 function recipeOf(model: GenerativeModel): TrainingRecipe {
+  if (model.recipe) return model.recipe;
   try {
     return findFamily(model.family).recipe;
   } catch {
