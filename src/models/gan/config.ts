@@ -2,6 +2,7 @@
 // regularizers (gradient penalty, spectral norm, instance noise), the generator's (proximal term
 // of the variational-inference reading, EMA of its weights), with the checks that turn a bad value
 // into one clear message naming the key.
+import { configChecks } from "../config-checks.js";
 
 export type GanArch = "mlp" | "dcgan";
 export type GanLoss = "ns" | "minimax" | "lsgan" | "wgan" | "wgan-gp";
@@ -114,24 +115,7 @@ export const DCGAN_DEFAULTS: GanConfig = {
 
 const KEYS = Object.keys(GAN_TOY_DEFAULTS);
 
-function fail(msg: string): never {
-  throw new Error(`gan config: ${msg}`);
-}
-const posInt = (k: string, v: unknown) => {
-  if (!(Number.isInteger(v) && (v as number) > 0)) fail(`${k} must be a positive integer, got ${JSON.stringify(v)}`);
-};
-const intList = (k: string, v: unknown) => {
-  if (!Array.isArray(v) || v.some((d) => !(Number.isInteger(d) && d > 0))) fail(`${k} must be a list of positive integers, got ${JSON.stringify(v)}`);
-};
-const oneOf = (k: string, v: unknown, values: readonly string[]) => {
-  if (!values.includes(v as string)) fail(`${k} must be one of ${values.join(", ")}, got ${JSON.stringify(v)}`);
-};
-const nonNeg = (k: string, v: unknown) => {
-  if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) fail(`${k} must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
-};
-const bool = (k: string, v: unknown) => {
-  if (typeof v !== "boolean") fail(`${k} must be true or false, got ${JSON.stringify(v)}`);
-};
+const { fail, posInt, intList, oneOf, nonNeg, bool } = configChecks("gan");
 
 /** Defaults filled in, every field checked; unknown keys are an error (a typo would otherwise be ignored). */
 export function resolveGanConfig(partial: Partial<GanConfig>, defaults: GanConfig): GanConfig {

@@ -3,6 +3,7 @@
 import { flatSize, type Arch } from "../autoencoder/networks.js";
 import { LIKELIHOODS, type LikelihoodKind, type LikelihoodSpec } from "./likelihood.js";
 import { KL_SCHEDULES, type KlSchedule, type KlScheduleKind } from "./schedule.js";
+import { configChecks } from "../config-checks.js";
 
 export type Estimator = "reparam" | "score";
 export const ESTIMATORS: readonly Estimator[] = ["reparam", "score"];
@@ -69,21 +70,7 @@ export const VAE_DEFAULTS: VaeConfig = {
 
 const KEYS = Object.keys(VAE_DEFAULTS);
 
-function fail(msg: string): never {
-  throw new Error(`vae config: ${msg}`);
-}
-const posInt = (k: string, v: unknown) => {
-  if (!(Number.isInteger(v) && (v as number) > 0)) fail(`${k} must be a positive integer, got ${JSON.stringify(v)}`);
-};
-const intList = (k: string, v: unknown) => {
-  if (!Array.isArray(v) || v.some((d) => !(Number.isInteger(d) && d > 0))) fail(`${k} must be a list of positive integers, got ${JSON.stringify(v)}`);
-};
-const oneOf = (k: string, v: unknown, values: readonly string[]) => {
-  if (!values.includes(v as string)) fail(`${k} must be one of ${values.join(", ")}, got ${JSON.stringify(v)}`);
-};
-const nonNeg = (k: string, v: unknown) => {
-  if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) fail(`${k} must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
-};
+const { fail, posInt, intList, oneOf, nonNeg } = configChecks("vae");
 
 /** Defaults filled in, every field checked; unknown keys are an error (a typo would otherwise be ignored). */
 export function resolveVaeConfig(partial: Partial<VaeConfig>, defaults: VaeConfig = VAE_DEFAULTS): VaeConfig {
