@@ -1,10 +1,13 @@
 // eikon eval <run> --metric nll|elbo|iwae|fid|modes … [--k 1000] [--json]: metrics by name from the
 // metric registry, on the run's latest (or best) checkpoint; results are also appended to <run>/eval.jsonl.
+// eikon eval --samples <file.npy> --metric fid|digits|mode-coverage …: the sample metrics on a .npy
+// file from any program, with no run (eval-samples.ts).
 import { appendFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { DataSource } from "../data/index.js";
 import type { MetricResult } from "../train/index.js";
 import { asUsage, UsageError } from "./errors.js";
+import { evalSamples } from "./eval-samples.js";
 import { modelsLayer, trainLayer } from "./lazy.js";
 import { formatTable, type Output } from "./output.js";
 import { integer, list, positiveInt } from "./parse.js";
@@ -18,6 +21,8 @@ interface EvalFlags {
   batch: number;
   seed: number;
   checkpoint: string;
+  samples?: string;
+  range?: "auto" | "unit" | "symmetric";
   json?: boolean;
 }
 
@@ -37,22 +42,36 @@ export function heldOutSpec(spec: string, parse: (s: string) => { name: string; 
   return null;
 }
 
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
+export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 
 export function evalCommand(io: Output): Command {
   return new Command("eval")
-    .description("evaluate a trained run with metrics by name (see `eikon list`) and print a table")
-    .argument("<run>", "run directory written by `eikon train`")
-    .requiredOption("--metric <names>", "metric(s), comma-separated or repeated: e.g. elbo, nll, iwae, modes", list)
+    .description("evaluate a trained run with metrics by name (see `eikon list`), or score a .npy file of samples (--samples), and print a table")
+    .argument("[run]", "run directory written by `eikon train` (or give --samples instead)")
+    .requiredOption("--metric <names>", "metric(s), comma-separated or repeated: e.g. elbo, nll, iwae, modes; with --samples: fid, digits, mode-coverage (or modes)", list)
+    .option(
+      "--samples <file>",
+      "score a .npy file of samples instead of a run: 28×28 images (N, 1, 28, 28), (N, 28, 28) or (N, 784) — float in [0, 1] or [−1, 1], or uint8 0–255 — for fid and digits; 2-D points (N, 2) for mode-coverage with --data toy:25gaussians",
+    )
+    .addOption(new Option("--range <range>", "with --samples: the value range of float images (auto: [−1, 1] when any value is below 0, else [0, 1])").choices(["auto", "unit", "symmetric"]))
     .option("--k <samples>", "importance samples per example (iwae) and similar sample counts", positiveInt, 1000)
     .option("--n <count>", "examples (or samples) to use (default: all the data, or the metric's own default)", positiveInt)
-    .option("--data <spec>", "evaluation data (default: the run's evaluation data, else the held-out split of its training data — mnist:test for mnist, split=test for idx, a fresh draw for toy — else the training data itself)")
+    .option("--data <spec>", "with --samples: the toy mixture for mode-coverage (toy:25gaussians, toy:8gaussians). Else evaluation data (default: the run's evaluation data, else the held-out split of its training data — mnist:test for mnist, split=test for idx, a fresh draw for toy — else the training data itself)")
     .option("--subset <n>", "with --data: only its first n examples", positiveInt)
     .option("--batch <n>", "batch size", positiveInt, 100)
     .option("--seed <n>", "seed of the noise", integer, 0)
     .option("--checkpoint <which>", "latest, best, or a checkpoint file", "latest")
     .option("--json", "print the results as JSON")
-    .action(async (run: string, flags: EvalFlags) => {
+    .action(async (run: string | undefined, flags: EvalFlags) => {
+      if (flags.samples !== undefined) {
+        if (run !== undefined) throw new UsageError(`give a run directory or --samples <file>, not both (got '${run}' and --samples ${flags.samples})`);
+        if (flags.subset !== undefined) throw new UsageError("--subset applies to evaluation data of a run; with --samples use --n to score the first n samples");
+        await modelsLayer();
+        await evalSamples(io, { samples: flags.samples, metric: flags.metric, n: flags.n, data: flags.data, range: flags.range, json: flags.json }, fmt);
+        return;
+      }
+      if (run === undefined) throw new UsageError("missing run directory: eikon eval <run> --metric <names>, or score a samples file with eikon eval --samples <file.npy> --metric <names>");
+      if (flags.range !== undefined) throw new UsageError("--range applies to --samples (the value range of images in a .npy file)");
       await modelsLayer();
       const { computeMetric, findMetric, loadRun, QueryRunner, resolveData, runPaths } = await trainLayer();
       const defs = flags.metric.map((m) => asUsage(() => findMetric(m)));

@@ -23,5 +23,7 @@ export {
   FEATURE_SIZE,
 } from "./classifier.js";
 export type { ClassifierOptions, TrainClassifierOptions } from "./classifier.js";
-export { samplesFromNpy, mnistImages } from "./samples.js";
+export { samplesFromNpy, mnistImages, sampleKind, inferImageRange, valueSpan, SAMPLE_SHAPES } from "./samples.js";
+export { SAMPLE_METRICS, findSampleMetric, sampleMetricNames } from "./score.js";
+export type { SampleMetricDef, SampleScoreOptions } from "./score.js";
 export type { SampleSet, SampleMetric, SampleMetricResult } from "./samples.js";
