@@ -52,6 +52,7 @@ export function create(opts: ArchOptions): EikonArch {
       return r.loss.item();
     },
     parts: [{ name: "step", compiled: step.compiled, callsPerStep: 1, args: () => [state, { x }, lr, {}] }],
+    updateMs: () => step.updateStats.ms,
     dispose: () => step.dispose(),
   };
 }

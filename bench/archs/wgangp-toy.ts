@@ -4,7 +4,7 @@
 // (double backprop). Two compiled functions: the critic step (called 5× per training step,
 // each with fresh real points, noise and interpolation weights) and the generator step.
 import { Rng, Tensor, add, compile, grad, mean, mul, neg, sqrt, square, stopGradient, sub, sum, valueAndGrad } from "../../src/engine/index.js";
-import { packInGraph, packSpec, packTree, unpackTree, type PackSpec } from "../../src/engine/packing.js";
+import { packedPieces, packSpec, packTree, unpackTree, type PackSpec } from "../../src/engine/packing.js";
 import { Context, Linear, ReLU, Sequential } from "../../src/nn/index.js";
 import { adam, type AdamState } from "../../src/optim/index.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
@@ -41,9 +41,17 @@ export function create(opts: ArchOptions): EikonArch {
   let sG: AdamState = optG.init(g);
   let sD: AdamState = optD.init(d);
   const ctx = Context.train();
+  // Adam runs on the host, fused, in place (src/optim/host): each compiled function returns its gradient
+  let updateMs = 0;
+  const update = (opt: typeof optG, p: Tensor, gr: Tensor[], st: AdamState, lr: number) => {
+    const t0 = performance.now();
+    const r = opt.host!.apply(p, gr, st, lr);
+    updateMs += performance.now() - t0;
+    return r;
+  };
 
   const critic = compile(
-    (dFlat: Tensor, st: AdamState, gFlat: Tensor, real: Tensor, z: Tensor, e: Tensor) => {
+    (dFlat: Tensor, gFlat: Tensor, real: Tensor, z: Tensor, e: Tensor) => {
       const gm = unpackTree(gFlat, specG) as Sequential;
       const fake = stopGradient(gm.forward(z, ctx));
       const xh = add(mul(e, real), mul(sub(1, e), fake));
@@ -53,17 +61,15 @@ export function create(opts: ArchOptions): EikonArch {
         return add(sub(mean(pd.forward(fake, ctx)), mean(pd.forward(real, ctx))), mul(gp, LAMBDA));
       };
       const { value, grad: gd } = valueAndGrad(loss)(unpackTree(dFlat, specD) as Sequential);
-      const upd = optD.update(packInGraph(gd, specD), st, dFlat);
-      return { loss: value, d: upd.params as Tensor, opt: upd.state };
+      return { loss: value, grad: packedPieces(gd, specD) };
     },
     { name: "wgangp-critic", backend: opts.backend },
   );
   const gen = compile(
-    (gFlat: Tensor, st: AdamState, dFlat: Tensor, z: Tensor) => {
+    (gFlat: Tensor, dFlat: Tensor, z: Tensor) => {
       const dm = unpackTree(dFlat, specD) as Sequential;
       const { value, grad: gg } = valueAndGrad((pg: Sequential) => neg(mean(dm.forward(pg.forward(z, ctx), ctx))))(unpackTree(gFlat, specG) as Sequential);
-      const upd = optG.update(packInGraph(gg, specG), st, gFlat);
-      return { loss: value, g: upd.params as Tensor, opt: upd.state };
+      return { loss: value, grad: packedPieces(gg, specG) };
     },
     { name: "wgangp-generator", backend: opts.backend },
   );
@@ -80,21 +86,20 @@ export function create(opts: ArchOptions): EikonArch {
       let ld = 0;
       for (let k = 0; k < CRITIC; k++) {
         cArgs = [realPoints(rng, BATCH), normal([BATCH, 2]), new Tensor([BATCH, 1], "float32", rng.fillUniform(new Float32Array(BATCH)))];
-        const r = await critic(d, sD, g, ...cArgs);
-        d = r.d;
-        sD = r.opt;
+        const r = await critic(d, g, ...cArgs);
+        ({ params: d, state: sD } = update(optD, d, r.grad, sD, 1e-4));
         ld = r.loss.item();
       }
       zG = normal([BATCH, 2]);
-      const r = await gen(g, sG, d, zG);
-      g = r.g;
-      sG = r.opt;
+      const r = await gen(g, d, zG);
+      ({ params: g, state: sG } = update(optG, g, r.grad, sG, 1e-4));
       return ld;
     },
     parts: [
-      { name: "critic", compiled: critic, callsPerStep: CRITIC, args: () => [d, sD, g, ...cArgs] },
-      { name: "generator", compiled: gen, callsPerStep: 1, args: () => [g, sG, d, zG] },
+      { name: "critic", compiled: critic, callsPerStep: CRITIC, args: () => [d, g, ...cArgs] },
+      { name: "generator", compiled: gen, callsPerStep: 1, args: () => [g, d, zG] },
     ],
+    updateMs: () => updateMs,
     dispose: async () => {
       await critic.dispose();
       await gen.dispose();

@@ -17,6 +17,8 @@ export interface EikonArch {
   /** One training step, the same maths as the PyTorch peer's step(); returns the loss the peer prints. */
   step(): Promise<number>;
   parts: StepPart[];
+  /** Milliseconds spent so far in host-side optimizer updates (src/optim/host), when the step uses them. */
+  updateMs?(): number;
   dispose(): Promise<void>;
 }
 

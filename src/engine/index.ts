@@ -19,5 +19,5 @@ export { ShapeError } from "./errors.js";
 export type { DType, TypedArray } from "./dtype.js";
 export { primitives } from "./registry.js";
 export type { Prim, PrimAttrs, PrimRule } from "./primitive.js";
-export { packSpec, packTree, unpackTree, packInGraph, leafNames } from "./packing.js";
+export { packSpec, packTree, unpackTree, packInGraph, packedPieces, leafNames } from "./packing.js";
 export type { PackSpec, PackEntry } from "./packing.js";

@@ -74,11 +74,20 @@ export function unpackTree(flat: Tensor, spec: PackSpec): any {
 
 /** In a trace: lay a tree's tensors end to end (the packed output of a step). */
 export function packInGraph(tree: unknown, spec: PackSpec): Tensor {
+  return ops.concat(packedPieces(tree, spec), 0);
+}
+
+/**
+ * The pieces packInGraph would concatenate: each leaf as a 1-D tensor of the spec's dtype, in
+ * packing order. Returning these instead of the packed vector saves the graph a Concat over the
+ * whole vector when the host assembles it anyway (the host optimizer update).
+ */
+export function packedPieces(tree: unknown, spec: PackSpec): Tensor[] {
   const leaves = flatten(tree).leaves;
   if (leaves.length !== spec.entries.length) throw new Error(`packInGraph: the tree has ${leaves.length} tensors, the spec ${spec.entries.length}`);
-  return ops.concat(leaves.map((t, i) => {
+  return leaves.map((t, i) => {
     const e = spec.entries[i];
     if (t.size !== e.size) throw new Error(`packInGraph: '${e.name}' has ${t.size} values, the spec ${e.size}`);
     return ops.reshape(ops.cast(t, spec.dtype), [e.size]);
-  }), 0);
+  });
 }

@@ -4,6 +4,7 @@
 // p ← p − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε). The step count is a tensor in the state, so the
 // bias correction happens in-graph.
 import { Tensor, add, div, mul, pow, scalar, sqrt, sub } from "../engine/index.js";
+import { adamHost } from "./host/adam.js";
 import { learningRate, dtypeOfTree, perLeaf, zeroStep, zerosLikeTree, type Optimizer } from "./optimizer.js";
 
 export interface AdamOptions {
@@ -30,6 +31,7 @@ function adamFamily(name: string, decoupled: boolean, opts: AdamOptions, default
   return {
     name,
     lr: lr0,
+    host: adamHost(name, { b1, b2, eps, weightDecay: wd, decoupled }),
     init: (params) => ({ step: zeroStep(dtypeOfTree(params)), expAvg: zerosLikeTree(params), expAvgSq: zerosLikeTree(params) }),
     update(grads, state, params, lr) {
       const dtype = dtypeOfTree(params);

@@ -1,7 +1,8 @@
 // Clipping, in-graph: gradients by their global norm (torch.nn.utils.clip_grad_norm_), and
 // weights to [−c, c] after the update (the WGAN critic's Lipschitz constraint).
-import { Tensor, add, clip, div, flattenTree, minimum, mul, sqrt, sum, mapTree } from "../engine/index.js";
+import { Tensor, add, clip, div, flattenTree, minimum, mul, scalar, sqrt, sum, mapTree } from "../engine/index.js";
 import type { Optimizer } from "./optimizer.js";
+import type { HostUpdate } from "./host/update.js";
 
 /** ‖concat(all leaves)‖₂ as a scalar tensor. */
 export function globalNorm(tree: unknown): Tensor {
@@ -44,7 +45,18 @@ export function withGradClip<S>(opt: Optimizer<S>, maxNorm: number): Optimizer<G
       const r = opt.update(c.grads, state.inner, params, lr);
       return { params: r.params, state: { inner: r.state, gradNorm: c.norm } };
     },
+    host: hostWith(opt.host, (inner) => ({
+      apply(params, grad, state, lr, mods) {
+        const r = inner.apply(params, grad, state.inner, lr, { ...mods, maxGradNorm: maxNorm });
+        return { params: r.params, state: { inner: r.state, gradNorm: scalar(r.gradNorm!, params.dtype) }, gradNorm: r.gradNorm };
+      },
+    })),
   };
+}
+
+/** A wrapper's host update, present only when the wrapped optimizer has one. */
+function hostWith<S, W>(inner: HostUpdate<S> | undefined, wrap: (inner: HostUpdate<S>) => HostUpdate<W>): HostUpdate<W> | undefined {
+  return inner ? wrap(inner) : undefined;
 }
 
 /** An optimizer whose parameters are clamped to [−c, c] after each update (WGAN). */
@@ -58,5 +70,8 @@ export function withWeightClip<S>(opt: Optimizer<S>, c: number): Optimizer<S> {
       const r = opt.update(grads, state, params, lr);
       return { params: clipWeights(r.params, c), state: r.state };
     },
+    host: hostWith(opt.host, (inner) => ({
+      apply: (params, grad, state, lr, mods) => inner.apply(params, grad, state, lr, { ...mods, clampWeights: c }),
+    })),
   };
 }

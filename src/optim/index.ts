@@ -1,6 +1,7 @@
 // optim: in-graph optimizers, clipping, EMA, learning-rate schedules and the compiled training
 // step (re-exported from the package root as the `optim` namespace).
 export type { Optimizer } from "./optimizer.js";
+export type { HostUpdate, HostModifiers, HostResult, Gradient } from "./host/update.js";
 export { sgd } from "./sgd.js";
 export type { SgdOptions, SgdState } from "./sgd.js";
 export { adam, adamw } from "./adam.js";

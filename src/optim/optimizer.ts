@@ -5,6 +5,7 @@
 // flat tensor — the update is elementwise, so a packed tree is the cheapest to run.
 import { Tensor, cast, flattenTree, reshape, scalar, type DType } from "../engine/index.js";
 import { allocate } from "../engine/dtype.js";
+import type { HostUpdate } from "./host/update.js";
 
 export interface Optimizer<S = unknown> {
   readonly name: string;
@@ -14,6 +15,11 @@ export interface Optimizer<S = unknown> {
   init(params: unknown): S;
   /** One step: new parameters and state. `lr` (a scalar tensor, or a number baked into a trace) overrides the default. */
   update<P>(grads: P, state: S, params: P, lr?: Tensor | number): { params: P; state: S };
+  /**
+   * The same update fused and run on the host over a packed parameter vector (see host/update.ts);
+   * training steps use it when present, so the compiled step returns only the gradient.
+   */
+  readonly host?: HostUpdate<S>;
 }
 
 /** The float dtype of a tree's tensors (the first leaf's). */

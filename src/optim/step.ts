@@ -1,10 +1,12 @@
 // trainStep: one compiled function that runs a whole training step in one ONNX Runtime
-// session run — forward, backward, optimizer update, buffer updates. Parameters travel packed
+// session run — forward, backward, buffer updates, and the optimizer update: fused on the host
+// over the packed vector when the optimizer has a host form (Adam, AdamW and their clipping
+// wrappers; see host/update.ts), else in the graph. Parameters travel packed
 // into one flat tensor (the optimizer updates the flat vector elementwise; its state is a few
 // flat leaves), buffers into another, so a step feeds and returns a handful of large arrays
 // however many layers the model has. The learning rate is an input: schedules never recompile.
 import { Tensor, compile, flattenTree, scalar, valueAndGrad, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
-import { packInGraph, packSpec, packTree, unpackTree, type PackSpec } from "../engine/packing.js";
+import { packInGraph, packSpec, packTree, packedPieces, unpackTree, type PackSpec } from "../engine/packing.js";
 import { Context, type Noise, type NoiseCount } from "../nn/context.js";
 import { combine, partition, type TensorInfo } from "../nn/module.js";
 import type { Optimizer } from "./optimizer.js";
@@ -37,6 +39,12 @@ export interface TrainStepOptions<M, B, S, Aux> {
   isParam?: (info: TensorInfo, t: Tensor) => boolean;
   name?: string;
   backend?: Backend;
+  /**
+   * Run the optimizer's fused host update when it has one (default true). The step then updates
+   * a float32 state in place: the state passed in is consumed (copy it to keep it). false keeps
+   * the whole update in the graph and every state immutable.
+   */
+  hostUpdate?: boolean;
 }
 
 export interface TrainStep<M, B, S, Aux> {
@@ -53,6 +61,8 @@ export interface TrainStep<M, B, S, Aux> {
   /** The compiled function itself: stats (calls, runMs, totalMs), trace, toOnnx, dispose. */
   readonly compiled: Compiled<[StepState<S>, B, Tensor, Noise], RawOutput<S, Aux>>;
   readonly stats: CompiledStats;
+  /** Time spent in the host-side optimizer update (zero calls when the update is in the graph). */
+  readonly updateStats: { calls: number; ms: number };
   dispose(): Promise<void>;
 }
 
@@ -60,9 +70,12 @@ export interface TrainStep<M, B, S, Aux> {
 export interface RawOutput<S, Aux> {
   loss: Tensor;
   aux: Aux;
-  params: Tensor;
   buffers: Tensor | null;
-  opt: S;
+  /** The updated parameters and optimizer state (in-graph update). */
+  params?: Tensor;
+  opt?: S;
+  /** The packed gradient's pieces, for the host update. */
+  grad?: Tensor[];
 }
 
 interface Specs {
@@ -75,6 +88,7 @@ const withDtype = (spec: PackSpec, dtype: DType): PackSpec => (spec.dtype === dt
 export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: TrainStepOptions<M, B, S, Aux>): TrainStep<M, B, S, Aux> {
   const label = opts.name ?? "trainStep";
   const train = opts.train ?? true;
+  const host = opts.hostUpdate === false ? undefined : opts.optimizer.host;
   let specs: Specs | null = null;
 
   const need = (params: Tensor): Specs => {
@@ -96,20 +110,29 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
       { hasAux: true },
     );
     const { value, grad, aux } = vg(params);
-    const upd = opts.optimizer.update(packInGraph(grad, s.params), state.opt, state.params, lr);
     const newBuffers = ctx.hasUpdates && state.buffers ? packInGraph(ctx.applyUpdates(buffers), s.buffers) : null;
+    if (host) return { loss: value, aux: aux as Aux, buffers: newBuffers, grad: packedPieces(grad, s.params) };
+    const upd = opts.optimizer.update(packInGraph(grad, s.params), state.opt, state.params, lr);
     return { loss: value, aux: aux as Aux, params: upd.params, buffers: newBuffers, opt: upd.state };
   };
 
   const compiled = compile(body, { name: label, backend: opts.backend });
   const lrTensor = (lr: Tensor | number, state: StepState<S>) => (typeof lr === "number" ? scalar(lr, state.params.dtype) : lr);
-  const finish = (state: StepState<S>, r: RawOutput<S, Aux>): StepOutput<S, Aux> => ({
-    loss: r.loss,
-    aux: r.aux,
-    state: { params: r.params, buffers: r.buffers ?? state.buffers, opt: r.opt },
-  });
+  const updateStats = { calls: 0, ms: 0 };
+  const finish = (state: StepState<S>, r: RawOutput<S, Aux>, lr: Tensor): StepOutput<S, Aux> => {
+    const buffers = r.buffers ?? state.buffers;
+    if (!host) return { loss: r.loss, aux: r.aux, state: { params: r.params!, buffers, opt: r.opt! } };
+    const t0 = performance.now();
+    const upd = host.apply(state.params, r.grad!, state.opt, lr.item());
+    updateStats.calls++;
+    updateStats.ms += performance.now() - t0;
+    return { loss: r.loss, aux: r.aux, state: { params: upd.params, buffers, opt: upd.state } };
+  };
 
-  const step = async (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) => finish(state, await compiled(state, batch, lrTensor(lr, state), noise ?? {}));
+  const step = async (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) => {
+    const rate = lrTensor(lr, state);
+    return finish(state, await compiled(state, batch, rate, noise ?? {}), rate);
+  };
 
   return Object.assign(step, {
     init(model: M): StepState<S> {
@@ -129,7 +152,8 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
       return combine(unpackTree(state.params, s.params), unpackBuffers(state, s));
     },
     eager(state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) {
-      return finish(state, body(state, batch, lrTensor(lr, state), noise ?? {}));
+      const rate = lrTensor(lr, state);
+      return finish(state, body(state, batch, rate, noise ?? {}), rate);
     },
     measureNoise(state: StepState<S>, batch: B): NoiseCount {
       const s = need(state.params);
@@ -141,6 +165,7 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     },
     compiled,
     stats: compiled.stats,
+    updateStats,
     dispose: () => compiled.dispose(),
   });
 }

@@ -1,14 +1,15 @@
 // The compiled training step of one objective, for models of any number of players: forward,
-// backward into the objective's player only, that player's optimizer update, and the buffer
-// updates of every player, in one ONNX Runtime session run. Each player's parameters travel packed
-// into one flat tensor and its buffers into another; the optimizer updates the flat vector
-// elementwise, so its state is a few flat tensors. The learning rate and the step number are
+// backward into the objective's player only, and the buffer updates of every player, in one ONNX
+// Runtime session run; then that player's optimizer update — fused on the host in place when the
+// optimizer has a host form (src/optim/host), else inside the same graph. Each player's
+// parameters travel packed into one flat tensor and its buffers into another; the optimizer
+// updates the flat vector elementwise, so its state is a few flat tensors. The learning rate and the step number are
 // inputs, so schedules and NaN rollbacks never recompile. (optim's trainStep does the same for a
 // single model; a game needs every player's state in each objective's step.)
-import { compile, mul, packInGraph, packSpec, packTree, reshape, sqrt, sum, Tensor, unpackTree, valueAndGrad, type Backend, type Compiled, type PackSpec } from "../engine/index.js";
+import { add, compile, mul, packInGraph, packedPieces, packSpec, packTree, reshape, sqrt, sum, Tensor, unpackTree, valueAndGrad, type Backend, type Compiled, type PackSpec } from "../engine/index.js";
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
 import { combine, partition } from "../nn/index.js";
-import type { Optimizer } from "../optim/index.js";
+import type { HostUpdate, Optimizer } from "../optim/index.js";
 import type { BatchTensors, GenerativeModel, Objective } from "../models/index.js";
 import { symbolic } from "./query.js";
 
@@ -80,8 +81,11 @@ export interface StepResult {
   metrics: Record<string, Tensor>;
   /** ‖∇loss‖₂ over the player's parameters, before any clipping. */
   gradNorm: Tensor;
-  params: Tensor;
-  opt: unknown;
+  /** The updated parameters and optimizer state (in-graph update). */
+  params?: Tensor;
+  opt?: unknown;
+  /** The packed gradient's pieces (host update: see ObjectiveStep.apply). */
+  grad?: Tensor[];
   /** New packed buffers of the players whose buffers the forward updated. */
   buffers: Record<string, Tensor>;
 }
@@ -109,6 +113,10 @@ const scalarOf = (what: string, t: Tensor): Tensor => {
 export class ObjectiveStep {
   readonly train: Compiled<[StepArgs], StepResult>;
   readonly evaluate: Compiled<[EvalArgs], EvalResult>;
+  /** The optimizer's host update, when the step leaves the update to the host. */
+  readonly host: HostUpdate<unknown> | undefined;
+  /** Time in the host update. */
+  readonly updateStats = { calls: 0, ms: 0 };
   private noiseCache = new Map<string, NoiseCount>();
 
   constructor(
@@ -122,6 +130,7 @@ export class ObjectiveStep {
     const mine = layouts.find((l) => l.name === me);
     if (!mine) throw new Error(`objective '${objective.name}' trains player '${me}', which model '${model.family}' does not have (players: ${layouts.map((l) => l.name).join(", ")})`);
     const label = `${model.family}.${objective.name}`;
+    const host = (this.host = optimizer.host);
 
     this.train = compile((a: StepArgs): StepResult => {
       const ctx = Context.train(a.noise);
@@ -134,8 +143,6 @@ export class ObjectiveStep {
         { hasAux: true },
       );
       const { value, grad, aux } = vg(trees.params[me]);
-      const g = packInGraph(grad, mine.params);
-      const upd = this.optimizer.update(g, a.opt, a.params[me], a.lr);
       const buffers: Record<string, Tensor> = {};
       if (ctx.hasUpdates) {
         const withBuffers = layouts.filter((l) => l.buffers);
@@ -146,7 +153,14 @@ export class ObjectiveStep {
           buffers[l.name] = packed;
         }
       }
-      return { loss: value, metrics: aux, gradNorm: sqrt(sum(mul(g, g))), params: upd.params as Tensor, opt: upd.state, buffers };
+      if (host) {
+        const pieces = packedPieces(grad, mine.params);
+        return { loss: value, metrics: aux, gradNorm: sqrt(pieces.map((p) => sum(mul(p, p))).reduce((x, y) => add(x, y))), grad: pieces, buffers };
+      }
+      const g = packInGraph(grad, mine.params);
+      const gradNorm = sqrt(sum(mul(g, g)));
+      const upd = this.optimizer.update(g, a.opt, a.params[me], a.lr);
+      return { loss: value, metrics: aux, gradNorm, params: upd.params as Tensor, opt: upd.state, buffers };
     }, { name: `${label}.train`, backend });
 
     this.evaluate = compile((a: EvalArgs): EvalResult => {
@@ -154,6 +168,20 @@ export class ObjectiveStep {
       const trees = this.unpack(a.params, a.buffers);
       return this.callLoss(trees.params, trees.buffers, a.batch, ctx, a.step);
     }, { name: `${label}.eval`, backend });
+  }
+
+  /**
+   * The player's new parameters and optimizer state after a train() result: the graph's own
+   * (in-graph update), or the host update applied now — in place, so call it only once the step
+   * is accepted (the trainer's NaN guard checks the loss first).
+   */
+  apply(result: StepResult, params: Tensor, opt: unknown, lr: number): { params: Tensor; opt: unknown } {
+    if (!this.host) return { params: result.params!, opt: result.opt };
+    const t0 = performance.now();
+    const r = this.host.apply(params, result.grad!, opt, lr);
+    this.updateStats.calls++;
+    this.updateStats.ms += performance.now() - t0;
+    return { params: r.params, opt: r.state };
   }
 
   private unpack(params: Record<string, Tensor>, buffers: Record<string, Tensor>): { params: Record<string, unknown>; buffers: Record<string, unknown> } {

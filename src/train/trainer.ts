@@ -213,10 +213,11 @@ class Trainer {
         const metrics = Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, v.item()]));
         const bad = checkFinite(this.step + 1, obj, loss, metrics, out.gradNorm.item());
         if (bad) return bad;
+        const upd = os.apply(out, this.state.params[obj.player], this.state.opt[obj.player], lrs[obj.player]);
         this.state = {
-          params: { ...this.state.params, [obj.player]: out.params },
+          params: { ...this.state.params, [obj.player]: upd.params },
           buffers: { ...this.state.buffers, ...out.buffers },
-          opt: { ...this.state.opt, [obj.player]: out.opt },
+          opt: { ...this.state.opt, [obj.player]: upd.opt },
         };
         values[this.key(obj.name, null)] = loss;
         for (const [k, v] of Object.entries(metrics)) values[this.key(obj.name, k)] = v;
@@ -264,8 +265,10 @@ class Trainer {
       const msg: CheckpointMessage = { step: this.step, path, best: improved };
       if (checkpointChannel.hasSubscribers) checkpointChannel.publish(msg);
     } else {
-      // No run directory: keep the last checkpoint in memory, for rollbacks.
-      this.lastCheckpoint = { step: this.step, path: null, memory: { tensors, state, path: "(last checkpoint in memory)" } };
+      // No run directory: keep the last checkpoint in memory, for rollbacks — copied, since the
+      // host optimizer update overwrites parameters and moments in place.
+      const copies = new Map([...tensors].map(([k, t]) => [k, new Tensor(t.shape, t.dtype, t.values().slice())]));
+      this.lastCheckpoint = { step: this.step, path: null, memory: { tensors: copies, state, path: "(last checkpoint in memory)" } };
     }
     await this.emit({ type: "checkpoint", step: this.step, path, best: improved });
   }

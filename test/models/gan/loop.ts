@@ -50,7 +50,8 @@ export async function trainGan(model: GenerativeModel<any>, opts: LoopOptions): 
           const batch = opts.batchAt(batchIndex++);
           const noise = Context.sampleNoise(rng, s.noiseNeeded(st, batch, true));
           const r = await s.train({ params: st.params, buffers: st.buffers, opt: st.opt[obj.player], batch, noise, step: E.scalar(it), lr: lr[obj.player] });
-          st = { params: { ...st.params, [obj.player]: r.params }, buffers: { ...st.buffers, ...r.buffers }, opt: { ...st.opt, [obj.player]: r.opt } };
+          const upd = s.apply(r, st.params[obj.player], st.opt[obj.player], lr[obj.player].item());
+          st = { params: { ...st.params, [obj.player]: upd.params }, buffers: { ...st.buffers, ...r.buffers }, opt: { ...st.opt, [obj.player]: upd.opt } };
           losses[obj.name].push(r.loss.item());
           metrics[obj.name] = Object.fromEntries(Object.entries(r.metrics).map(([m, v]) => [m, v.item()]));
         }
