@@ -46,6 +46,7 @@ function unitStrideWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair)
   const [n, c] = x.shape;
   const [, o, p, q] = gy.shape;
   const [kh, kw] = kernel;
+  if (c >= PER_OFFSET_MIN_CHANNELS && kh * kw > 1) return perOffsetWeightGrad(x, gy, a, kernel);
   const xpad = ops.pad(x, [[0, 0], [0, 0], [a.padding[0], a.padding[0]], [a.padding[1], a.padding[1]]]);
   const patches: Tensor[] = [];
   for (let i = 0; i < kh; i++)
@@ -58,6 +59,32 @@ function unitStrideWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair)
   const cols = ops.reshape(ops.transpose(stacked, [1, 2, 0, 3, 4]), [c * kh * kw, n * p * q]);
   const g2 = ops.reshape(ops.transpose(gy, [1, 0, 2, 3]), [o, n * p * q]);
   return ops.reshape(ops.matmul(g2, ops.mT(cols)), [o, c, kh, kw]);
+}
+
+/** Below this many input channels the per-offset GEMMs are matrix-vector products: stack instead. */
+const PER_OFFSET_MIN_CHANNELS = 16;
+
+/**
+ * Stride-1 dW without the im2col copy: one GEMM per kernel offset (i, j),
+ * dW[:, :, i, j] = gy[o, n·p·q] · x_ij[c, n·p·q]ᵀ, where x_ij is the padded input shifted by
+ * (i, j) with channels first. Only x and gy are transposed (once); the kh·kw slices are each the
+ * size of x. pixelcnn's 3×3 32→32 dW: 107 → 59 ms against the stacked form (bench/NOTES.md).
+ */
+function perOffsetWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
+  const [n, c] = x.shape;
+  const [, o, p, q] = gy.shape;
+  const [kh, kw] = kernel;
+  const xpad = ops.pad(x, [[0, 0], [0, 0], [a.padding[0], a.padding[0]], [a.padding[1], a.padding[1]]]);
+  const xT = ops.transpose(xpad, [1, 0, 2, 3]); // [c, n, H+2p, W+2p]
+  const g2 = ops.reshape(ops.transpose(gy, [1, 0, 2, 3]), [o, n * p * q]);
+  const parts: Tensor[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const [r, s] = [i * a.dilation[0], j * a.dilation[1]];
+      const shifted = ops.reshape(ops.slice(xT, [0, 0, r, s], [c, n, r + p, s + q]), [c, n * p * q]);
+      parts.push(ops.matmul(g2, ops.mT(shifted))); // [o, c]
+    }
+  return ops.reshape(ops.stack(parts, 2), [o, c, kh, kw]);
 }
 
 function convAttrsOnnx(a: ConvAttrs, kernel: number[]) {
