@@ -2,6 +2,7 @@
 // s ← αs + (1−α)g²; centered: ḡ ← αḡ + (1−α)g, avg = √(s − ḡ²) + ε, else avg = √s + ε;
 // momentum > 0: buf ← momentum·buf + g/avg, p ← p − lr·buf; else p ← p − lr·g/avg.
 import { add, div, mul, sqrt, sub } from "../engine/index.js";
+import { rmspropHost } from "./host/rmsprop.js";
 import { learningRate, dtypeOfTree, perLeaf, zerosLikeTree, type Optimizer } from "./optimizer.js";
 
 export interface RmspropOptions {
@@ -32,6 +33,7 @@ export function rmsprop(opts: RmspropOptions = {}): Optimizer<RmspropState> {
   return {
     name: "rmsprop",
     lr: lr0,
+    host: rmspropHost({ alpha, eps, weightDecay: wd, momentum, centered }),
     init: (params) => ({
       squareAvg: zerosLikeTree(params),
       gradAvg: centered ? zerosLikeTree(params) : null,

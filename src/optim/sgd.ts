@@ -2,6 +2,7 @@
 // buf ← momentum·buf + g (buf starts at zero, so the first step sets buf = g as PyTorch does);
 // Nesterov: g ← g + momentum·buf, else g ← buf; p ← p − lr·g.
 import { Tensor, add, mul, sub } from "../engine/index.js";
+import { sgdHost } from "./host/sgd.js";
 import { learningRate, dtypeOfTree, perLeaf, zerosLikeTree, type Optimizer } from "./optimizer.js";
 
 export interface SgdOptions {
@@ -25,6 +26,7 @@ export function sgd(opts: SgdOptions = {}): Optimizer<SgdState> {
   return {
     name: "sgd",
     lr: lr0,
+    host: sgdHost({ momentum, nesterov, weightDecay: wd }),
     init: (params) => ({ momentumBuffer: momentum ? zerosLikeTree(params) : null }),
     update(grads, state, params, lr) {
       const rate = learningRate(lr, lr0, dtypeOfTree(params));

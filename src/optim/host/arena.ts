@@ -6,6 +6,8 @@ import { KERNELS_WASM_BASE64 } from "./kernels-wasm.js";
 
 export interface Kernels {
   adam_f32(p: number, g: number, m: number, v: number, n4: number, b1: number, c1: number, b2: number, c2: number, step: number, eps: number, shrink: number, l2: number, gscale: number): void;
+  sgd_f32(p: number, g: number, buf: number, n4: number, lr: number, momentum: number, hasMomentum: number, nesterov: number, l2: number, gscale: number): void;
+  rmsprop_f32(p: number, g: number, s: number, ga: number, buf: number, n4: number, alpha: number, eps: number, lr: number, momentum: number, centered: number, hasMomentum: number, l2: number, gscale: number): void;
   clamp_f32(p: number, n4: number, lo: number, hi: number): void;
   sumsq_f32(g: number, n4: number): number;
 }
@@ -95,4 +97,17 @@ export class Arena {
   holds(k: number, data: Float32Array): boolean {
     return data.buffer === this.memory.buffer && data.byteOffset === this.offset(k) && data.length === this.length;
   }
+}
+
+/**
+ * The arena already holding `arrays` as its arrays 0…k−1 (in place), or a new one with k + 1
+ * arrays (the last one a gradient slot) that they are copied into; null where no arena can be made.
+ */
+export function placeInArena(arrays: readonly Float32Array[]): Arena | null {
+  const a = Arena.of(arrays[0]);
+  if (a && a.count === arrays.length + 1 && arrays.every((x, k) => a.holds(k, x))) return a;
+  const fresh = Arena.create(arrays[0].length, arrays.length + 1);
+  if (!fresh) return null;
+  arrays.forEach((x, k) => fresh.view(k).set(x));
+  return fresh;
 }

@@ -45,6 +45,80 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
+  ;; SGD as torch.optim.SGD (dampening 0): g ← gscale·g + l2·p; with momentum (has_m = 1):
+  ;; buf ← momentum·buf + g; g ← nesterov ? g + momentum·buf : buf; then p ← p − lr·g
+  (func (export "sgd_f32") (param $p i32) (param $g i32) (param $buf i32) (param $n4 i32)
+        (param $lr f32) (param $momentum f32) (param $has_m i32) (param $nesterov i32) (param $l2 f32) (param $gscale f32)
+    (local $i i32) (local $off i32) (local $gv v128) (local $pv v128) (local $bv v128)
+    (local $vlr v128) (local $vmom v128) (local $vl2 v128) (local $vgscale v128)
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vmom (f32x4.splat (local.get $momentum)))
+    (local.set $vl2 (f32x4.splat (local.get $l2)))
+    (local.set $vgscale (f32x4.splat (local.get $gscale)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 4)))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $off))))
+        (local.set $gv (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $off))) (local.get $vgscale))
+          (f32x4.mul (local.get $pv) (local.get $vl2))))
+        (if (local.get $has_m)
+          (then
+            (local.set $bv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $off))) (local.get $vmom)) (local.get $gv)))
+            (v128.store (i32.add (local.get $buf) (local.get $off)) (local.get $bv))
+            (if (local.get $nesterov)
+              (then (local.set $gv (f32x4.add (local.get $gv) (f32x4.mul (local.get $bv) (local.get $vmom)))))
+              (else (local.set $gv (local.get $bv))))))
+        (v128.store (i32.add (local.get $p) (local.get $off)) (f32x4.sub (local.get $pv) (f32x4.mul (local.get $gv) (local.get $vlr))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+
+  ;; RMSprop as torch.optim.RMSprop: g ← gscale·g + l2·p; s ← α·s + (1−α)·g²; centered:
+  ;; ga ← α·ga + (1−α)·g, avg = √(s − ga²) + ε, else avg = √s + ε; with momentum (has_m = 1):
+  ;; buf ← momentum·buf + g/avg, p ← p − lr·buf; else p ← p − lr·g/avg
+  (func (export "rmsprop_f32") (param $p i32) (param $g i32) (param $s i32) (param $ga i32) (param $buf i32) (param $n4 i32)
+        (param $alpha f32) (param $eps f32) (param $lr f32) (param $momentum f32) (param $centered i32) (param $has_m i32)
+        (param $l2 f32) (param $gscale f32)
+    (local $i i32) (local $off i32) (local $gv v128) (local $pv v128) (local $sv v128) (local $av v128) (local $bv v128) (local $dv v128)
+    (local $valpha v128) (local $vc v128) (local $veps v128) (local $vlr v128) (local $vmom v128) (local $vl2 v128) (local $vgscale v128)
+    (local.set $valpha (f32x4.splat (local.get $alpha)))
+    (local.set $vc (f32x4.splat (f32.sub (f32.const 1) (local.get $alpha))))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vmom (f32x4.splat (local.get $momentum)))
+    (local.set $vl2 (f32x4.splat (local.get $l2)))
+    (local.set $vgscale (f32x4.splat (local.get $gscale)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 4)))
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $off))))
+        (local.set $gv (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $g) (local.get $off))) (local.get $vgscale))
+          (f32x4.mul (local.get $pv) (local.get $vl2))))
+        (local.set $sv (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $s) (local.get $off))) (local.get $valpha))
+          (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $vc))))
+        (v128.store (i32.add (local.get $s) (local.get $off)) (local.get $sv))
+        (if (local.get $centered)
+          (then
+            (local.set $av (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $ga) (local.get $off))) (local.get $valpha))
+              (f32x4.mul (local.get $gv) (local.get $vc))))
+            (v128.store (i32.add (local.get $ga) (local.get $off)) (local.get $av))
+            (local.set $av (f32x4.add (f32x4.sqrt (f32x4.sub (local.get $sv) (f32x4.mul (local.get $av) (local.get $av)))) (local.get $veps))))
+          (else (local.set $av (f32x4.add (f32x4.sqrt (local.get $sv)) (local.get $veps)))))
+        (local.set $dv (f32x4.div (local.get $gv) (local.get $av)))
+        (if (local.get $has_m)
+          (then
+            (local.set $bv (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $off))) (local.get $vmom)) (local.get $dv)))
+            (v128.store (i32.add (local.get $buf) (local.get $off)) (local.get $bv))
+            (local.set $dv (local.get $bv))))
+        (v128.store (i32.add (local.get $p) (local.get $off)) (f32x4.sub (local.get $pv) (f32x4.mul (local.get $dv) (local.get $vlr))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+
   ;; p ← min(max(p, lo), hi) (WGAN weight clipping)
   (func (export "clamp_f32") (param $p i32) (param $n4 i32) (param $lo f32) (param $hi f32)
     (local $i i32) (local $addr i32) (local $vlo v128) (local $vhi v128)
