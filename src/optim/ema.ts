@@ -4,6 +4,7 @@ import { add, mul, flattenTree, mapTree } from "../engine/index.js";
 import type { Optimizer } from "./optimizer.js";
 import { perLeaf } from "./optimizer.js";
 import { Tensor } from "../engine/index.js";
+import { emaHost } from "./host/ema.js";
 
 export function emaUpdate<T>(ema: T, params: T, decay: number): T {
   return perLeaf("emaUpdate", [ema, params], ([e, p]) => ({ e: add(mul(e, decay), mul(p, 1 - decay)) })).e;
@@ -34,5 +35,6 @@ export function withEma<S>(opt: Optimizer<S>, decay: number): Optimizer<EmaState
       const r = opt.update(grads, state.inner, params, lr);
       return { params: r.params, state: { inner: r.state, ema: emaUpdate(state.ema, r.params, decay) } };
     },
+    host: opt.host ? emaHost(opt.host, decay) : undefined,
   };
 }

@@ -1,7 +1,7 @@
 // trainStep: one compiled function that runs a whole training step in one ONNX Runtime
 // session run — forward, backward, buffer updates, and the optimizer update: fused on the host
 // over the packed vector when the optimizer has a host form (SGD, Adam, AdamW, RMSprop and their
-// clipping wrappers; see host/update.ts), else in the graph (EMA-wrapped optimizers). Parameters travel packed
+// clipping and EMA wrappers; see host/update.ts), else in the graph. Parameters travel packed
 // into one flat tensor (the optimizer updates the flat vector elementwise; its state is a few
 // flat leaves), buffers into another, so a step feeds and returns a handful of large arrays
 // however many layers the model has. The learning rate is an input: schedules never recompile.

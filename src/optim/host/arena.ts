@@ -8,6 +8,7 @@ export interface Kernels {
   adam_f32(p: number, g: number, m: number, v: number, n4: number, b1: number, c1: number, b2: number, c2: number, step: number, eps: number, shrink: number, l2: number, gscale: number): void;
   sgd_f32(p: number, g: number, buf: number, n4: number, lr: number, momentum: number, hasMomentum: number, nesterov: number, l2: number, gscale: number): void;
   rmsprop_f32(p: number, g: number, s: number, ga: number, buf: number, n4: number, alpha: number, eps: number, lr: number, momentum: number, centered: number, hasMomentum: number, l2: number, gscale: number): void;
+  ema_f32(e: number, p: number, n4: number, decay: number): void;
   clamp_f32(p: number, n4: number, lo: number, hi: number): void;
   sumsq_f32(g: number, n4: number): number;
 }

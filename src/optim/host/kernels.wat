@@ -119,6 +119,21 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
+  ;; e ← decay·e + (1 − decay)·p (EMA of the parameters)
+  (func (export "ema_f32") (param $e i32) (param $p i32) (param $n4 i32) (param $decay f32)
+    (local $i i32) (local $off i32) (local $vd v128) (local $vc v128)
+    (local.set $vd (f32x4.splat (local.get $decay)))
+    (local.set $vc (f32x4.splat (f32.sub (f32.const 1) (local.get $decay))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 4)))
+        (v128.store (i32.add (local.get $e) (local.get $off))
+          (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $e) (local.get $off))) (local.get $vd))
+                     (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $off))) (local.get $vc))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+
   ;; p ← min(max(p, lo), hi) (WGAN weight clipping)
   (func (export "clamp_f32") (param $p i32) (param $n4 i32) (param $lo f32) (param $hi f32)
     (local $i i32) (local $addr i32) (local $vlo v128) (local $vhi v128)
