@@ -23,7 +23,9 @@ export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as dist from "./dist/index.js";
 export * as models from "./models/index.js";
+export * as metrics from "./metrics/index.js";
 export {
   train, loadRun, readRunConfig, readMetrics, loadCheckpoint, listCheckpoints, writeReport, exportOnnx,
   registerMetric, findMetric, listMetrics, computeMetric, QueryRunner, NonFiniteError, TrainSetupError, RunDirError,

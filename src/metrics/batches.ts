@@ -1,8 +1,7 @@
 // Evaluation data as the model sees it: fixed order, the model's dataTransform (e.g. a dynamic
 // binarization drawn once from a seeded stream), optionally the first n examples only.
 import { BatchIterator, type DataSource, type TransformLike } from "../data/index.js";
-import type { GenerativeModel } from "../models/index.js";
-import { dataTransforms } from "../train/data-transform.js";
+import { dataTransforms, type GenerativeModel } from "../models/index.js";
 
 export interface EvalBatch {
   x: Float32Array;

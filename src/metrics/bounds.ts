@@ -10,9 +10,8 @@
 import { Rng, Tensor, compile, mapTree, tensor, type Backend, type Compiled } from "../engine/index.js";
 import type { DataSource } from "../data/index.js";
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
-import type { GenerativeModel } from "../models/index.js";
+import { QueryRunner, type GenerativeModel } from "../models/index.js";
 import { isLatentVariableModel, type LatentVariableModel } from "../models/vae/latent.js";
-import { QueryRunner } from "../train/query.js";
 import { evalBatchesOf, type EvalBatch, type EvalDataOptions } from "./batches.js";
 
 export interface BoundOptions extends EvalDataOptions {

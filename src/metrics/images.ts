@@ -3,9 +3,7 @@
 import { Rng, tensor, type Backend, type Tensor } from "../engine/index.js";
 import type { DataSource } from "../data/index.js";
 import { saveImageGrid } from "../io/index.js";
-import type { GenerativeModel } from "../models/index.js";
-import { toDisplayRange } from "../train/data-transform.js";
-import { QueryRunner } from "../train/query.js";
+import { QueryRunner, toDisplayRange, type GenerativeModel } from "../models/index.js";
 import { evalBatchesOf } from "./batches.js";
 
 export interface ImageOptions {

@@ -3,6 +3,8 @@
 // registers iwae, nll (latent-variable models), active-units and amortization-gap for `eikon eval`.
 import "./register.js";
 import "./gan/index.js";
+export { registerMetric, findMetric, listMetrics, computeMetric, meanOverData, evalBatches, MetricError } from "./registry.js";
+export type { MetricContext, MetricDef, MetricResult } from "./registry.js";
 export { iwae, elbo, nll, iwaeOverBatches, chunkSizes } from "./bounds.js";
 export type { BoundOptions, BoundResult } from "./bounds.js";
 export { evalBatchesOf } from "./batches.js";

@@ -4,7 +4,7 @@
 //                     a bound with a fixed k); every other model as before (exact −log p(x))
 //   active-units      VAE active units and per-dimension KL over the data
 //   amortization-gap  optimized-minus-amortized ELBO on the first n examples (default 200)
-import { findMetric, evalBatches, registerMetric, type MetricContext, type MetricResult } from "../train/metric-registry.js";
+import { findMetric, evalBatches, registerMetric, type MetricContext, type MetricResult } from "./registry.js";
 import { isLatentVariableModel } from "../models/vae/latent.js";
 import { isVaeModel } from "../models/vae/index.js";
 import { iwaeOverBatches, type BoundResult } from "./bounds.js";

@@ -6,7 +6,7 @@ import { ModelProtoSchema, StringStringEntryProtoSchema } from "onnx-buf";
 import { compile, emitOnnx, Rng, Tensor, type DType } from "../engine/index.js";
 import { Context, type Noise } from "../nn/index.js";
 import type { GenerativeModel, QueryName } from "../models/index.js";
-import { getQuery, QueryError, QueryRunner } from "./query.js";
+import { getQuery, QueryError, QueryRunner } from "../models/index.js";
 
 /** What `--part` names, and the queries that answer it (first one the model has wins). */
 export const EXPORT_PARTS = {

@@ -12,14 +12,15 @@ export type { Checkpoint, CheckpointEntry, CheckpointState } from "./checkpoint.
 export { loadRun, checkpointFile } from "./load-run.js";
 export type { CheckpointChoice, LoadedRun } from "./load-run.js";
 export { buildReport, writeReport } from "./report.js";
-export { QueryRunner, QueryError, getQuery } from "./query.js";
-export type { QueryCall } from "./query.js";
-export { drawSamples, savePicture, pictureKind } from "./samples.js";
+// Model-running helpers and the metric registry live in lower layers (models, metrics); re-exported
+// here so code that imported them from train keeps working.
+export { QueryRunner, QueryError, getQuery, drawSamples, dataTransforms, toDisplayRange, DATA_TRANSFORM_STEPS } from "../models/index.js";
+export type { QueryCall } from "../models/index.js";
+export { savePicture, pictureKind } from "./samples.js";
 export { exportOnnx, resolvePart, EXPORT_PARTS } from "./export.js";
 export type { ExportOptions, ExportPart, ExportedModel } from "./export.js";
-export { registerMetric, findMetric, listMetrics, computeMetric, meanOverData, evalBatches, MetricError } from "./metric-registry.js";
-export type { MetricContext, MetricDef, MetricResult } from "./metric-registry.js";
-export { dataTransforms, toDisplayRange, DATA_TRANSFORM_STEPS } from "./data-transform.js";
+export { registerMetric, findMetric, listMetrics, computeMetric, meanOverData, evalBatches, MetricError } from "../metrics/registry.js";
+export type { MetricContext, MetricDef, MetricResult } from "../metrics/registry.js";
 export { makeOptimizer, makeSchedule, SCHEDULE_FORMS } from "./optimizers.js";
 export { stepChannel, checkpointChannel } from "./events.js";
 export type { StepMessage, CheckpointMessage } from "./events.js";

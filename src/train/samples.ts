@@ -1,10 +1,8 @@
 // Pictures of a model's samples: an image grid for image-shaped data ([C,H,W] with C = 1, 3 or 4),
 // a scatter plot for 2-D points. Written atomically, so a failed run never leaves half a picture.
-import { Rng, type Tensor } from "../engine/index.js";
+import { Rng } from "../engine/index.js";
 import { encodePng, saveImageGrid, writeFileAtomic } from "../io/index.js";
-import type { GenerativeModel } from "../models/index.js";
-import { toDisplayRange } from "./data-transform.js";
-import type { QueryRunner } from "./query.js";
+import { drawSamples, toDisplayRange, type GenerativeModel, type QueryRunner } from "../models/index.js";
 
 export type SampleKind = "grid" | "scatter";
 
@@ -13,24 +11,6 @@ export function pictureKind(dataShape: readonly number[]): SampleKind | null {
   if (dataShape.length === 3 && [1, 3, 4].includes(dataShape[0])) return "grid";
   if (dataShape.length === 1 && dataShape[0] === 2) return "scatter";
   return null;
-}
-
-/** Draws n samples through the model's `sample` query, in chunks of at most `chunk`. */
-export async function drawSamples(runner: QueryRunner, n: number, opts: { rng: Rng; temperature?: number; chunk?: number; players?: unknown }): Promise<Float32Array> {
-  const model = runner.model;
-  const per = model.dataShape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n * per);
-  const chunk = Math.max(1, opts.chunk ?? 256);
-  for (let at = 0; at < n; at += chunk) {
-    const m = Math.min(chunk, n - at);
-    const t: Tensor = await runner.run("sample", { n: m, rng: opts.rng, temperature: opts.temperature }, opts.players ?? model.players);
-    const v = t.values();
-    if (v.length !== m * per) {
-      throw new Error(`model '${model.family}': the sample query returned shape [${t.shape.join(", ")}] for ${m} samples; expected [${m}, ${model.dataShape.join(", ")}]`);
-    }
-    out.set(v, at * per);
-  }
-  return out;
 }
 
 /** Renders 2-D points as a white-on-black scatter plot, size×size pixels, centred on the origin. */

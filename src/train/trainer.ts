@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { Rng, scalar, Tensor, type Backend } from "../engine/index.js";
 import { Context } from "../nn/index.js";
 import { BatchIterator, type Batch, type DataSource } from "../data/index.js";
-import type { BatchTensors, GenerativeModel } from "../models/index.js";
+import { dataTransforms, QueryRunner, type BatchTensors, type GenerativeModel } from "../models/index.js";
 import type { Optimizer, Schedule } from "../optim/index.js";
 import {
   bestCheckpointPath,
@@ -22,12 +22,10 @@ import {
   type Checkpoint,
   type CheckpointState,
 } from "./checkpoint.js";
-import { dataTransforms } from "./data-transform.js";
 import { checkpointChannel, stepChannel, type CheckpointMessage, type StepMessage } from "./events.js";
 import { checkFinite, NonFiniteError } from "./nan-guard.js";
 import { makeOptimizer, makeSchedule } from "./optimizers.js";
 import { createProgress, formatValue, type ProgressMode, type ProgressReporter } from "./progress.js";
-import { QueryRunner } from "./query.js";
 import { writeReport } from "./report.js";
 import { MetricsLog, readRunConfig, runPaths, RUN_FORMAT, stepTag, writeRunConfig, type DataRecord, type MetricsRecord, type ResolvedOptions, type RunConfig, type RunPaths } from "./run-dir.js";
 import { pictureKind, saveSamplePicture } from "./samples.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as E from "../../src/engine/index.js";
 import { findFamily, type GenerativeModel } from "../../src/models/index.js";
 import { corrupt, resolveAeConfig, AE_DEFAULTS, type AutoencoderModel } from "../../src/models/autoencoder/index.js";
-import { QueryRunner } from "../../src/train/query.js";
+import { QueryRunner } from "../../src/models/query.js";
 import { HostNoise } from "../../src/dist/index.js";
 import { assertFinite, blobs, cycleBatches, ends, train } from "./helpers.js";
 import { orthonormalColumns, principalAngles, symmetricEigen } from "./linalg.js";

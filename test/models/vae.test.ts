@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as E from "../../src/engine/index.js";
 import { findFamily, type GenerativeModel } from "../../src/models/index.js";
 import { klWeightAt, type VaeModel } from "../../src/models/vae/index.js";
-import { QueryRunner } from "../../src/train/query.js";
+import { QueryRunner } from "../../src/models/query.js";
 import { exportOnnx } from "../../src/train/export.js";
 import { assertFinite, blobs, cycleBatches, ends, train } from "./helpers.js";
 

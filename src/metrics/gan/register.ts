@@ -4,10 +4,8 @@
 // data's display range, and calls the metric function of the same name.
 import { Rng } from "../../engine/index.js";
 import { parseDatasetSpec } from "../../data/index.js";
-import type { GenerativeModel } from "../../models/index.js";
-import { registerMetric, type MetricContext, type MetricResult } from "../../train/metric-registry.js";
-import { toDisplayRange } from "../../train/data-transform.js";
-import { drawSamples } from "../../train/samples.js";
+import { drawSamples, toDisplayRange, type GenerativeModel } from "../../models/index.js";
+import { registerMetric, type MetricContext, type MetricResult } from "../registry.js";
 import { digits } from "./digits.js";
 import { fid } from "./fid.js";
 import { mixtureTarget, modes } from "./modes.js";

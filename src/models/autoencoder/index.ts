@@ -7,3 +7,4 @@ export { AE_DEFAULTS, SPARSE_AE_DEFAULTS, DENOISING_AE_DEFAULTS, resolveAeConfig
 export type { AeConfig, AeLoss, Sparsity, Corruption, CodeActivation } from "./config.js";
 export { buildEncoder, buildDecoder, mlp, pixelOutputs, encoderInput, layerContext, flatSize } from "./networks.js";
 export type { Arch, NetworkShape } from "./networks.js";
+export { create } from "./create.js";

@@ -13,3 +13,4 @@ export { isLatentVariableModel } from "./latent.js";
 export type { LatentVariableModel } from "./latent.js";
 export { fitLocalPosterior } from "./local-vi.js";
 export type { LocalViOptions, LocalViResult } from "./local-vi.js";
+export { create } from "./create.js";

@@ -3,7 +3,7 @@
 // `eikon eval` and the exporter share.
 import { compile, mapTree, Tensor, type Compiled, type Backend, type Rng } from "../engine/index.js";
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
-import type { GenerativeModel, Query, QueryName, SampleOptions } from "../models/index.js";
+import type { GenerativeModel, Query, QueryName, SampleOptions } from "./model.js";
 
 /** A tree with every tensor replaced by a symbolic one of the same type (for measuring, not running). */
 export function symbolic<T>(tree: T): T {

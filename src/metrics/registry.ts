@@ -1,13 +1,10 @@
-// Metrics by name, for `eikon eval --metric <name>` and the studio. Any layer can register one;
-// each speaks only the model surface and says clearly when a model cannot answer it. Built in here:
-// elbo and nll (from the elbo / logProb queries) and modes (mode coverage of toy mixtures);
-// src/metrics adds its own (iwae, …) through registerMetric.
+// Metrics by name, for `eikon eval --metric <name>` and the studio. src/metrics and the layers above
+// it (train, cli) can register one; each speaks only the model surface and says clearly when a model
+// cannot answer it. Built in here: elbo and nll (from the elbo / logProb queries) and modes (mode
+// coverage of toy mixtures); the rest of src/metrics adds its own (iwae, …) through registerMetric.
 import { Rng, tensor, type Backend } from "../engine/index.js";
 import { BatchIterator, parseDatasetSpec, toyDistribution, type DataSource } from "../data/index.js";
-import type { GenerativeModel, QueryName } from "../models/index.js";
-import { dataTransforms } from "./data-transform.js";
-import { QueryRunner } from "./query.js";
-import { drawSamples } from "./samples.js";
+import { dataTransforms, drawSamples, QueryRunner, type GenerativeModel, type QueryName } from "../models/index.js";
 
 export interface MetricContext {
   model: GenerativeModel;
