@@ -51,10 +51,20 @@ export function ganOptimizers(c: Pick<GanConfig, "loss" | "clip">): Record<"gene
   }
 }
 
+/** gan-toy's budget (../shared/peers/train_gan_toy.py): generator steps, batch size, and the most critic steps per generator step of any recipe. */
+export const GAN_TOY_ITERATIONS = 2000;
+const GAN_TOY_BATCH = 256;
+const GAN_TOY_MAX_K = 5;
+/** gan-toy's data: enough points for 2000 iterations of 5 critic batches of 256, each point drawn once. */
+export const GAN_TOY_DATA = `toy:25gaussians?n=${GAN_TOY_ITERATIONS * GAN_TOY_MAX_K * GAN_TOY_BATCH}`;
+
 /**
- * The recipe of a GAN family for a configuration: the optimizers depend on the loss, and gan-toy's
- * epochs are set so that a run is 2000 generator steps whatever k (the trainer's epoch is
- * batches / k iterations: 51200 points in batches of 256 give 200/k iterations per epoch).
+ * The recipe of a GAN family for a configuration: the optimizers depend on the loss. gan-toy's
+ * data is one set of 2000·5·256 points whatever the loss (the CLI trains on the family's data), and
+ * its epochs are k/5 (k critic steps per generator step; the trainer's epoch is batches / k
+ * iterations), so that a run is 2000 generator steps and, as in the PyTorch peer, which draws fresh
+ * data for every critic step, no data point is seen twice for k ≤ 5. (A fixed set of 51200 points
+ * reused for 10·k epochs was a difference from the peer; see docs/gan-toy-results.md.)
  */
 export function ganRecipe(family: string, c: Pick<GanConfig, "loss" | "clip" | "dSteps">): TrainingRecipe {
   const optimizers = ganOptimizers(c);
@@ -64,7 +74,7 @@ export function ganRecipe(family: string, c: Pick<GanConfig, "loss" | "clip" | "
     case "dcgan":
       return { batchSize: 128, epochs: 5, data: "mnist", optimizers };
     default:
-      return { batchSize: 256, epochs: 10 * (c.dSteps ?? defaultDSteps(c.loss)), data: "toy:25gaussians?n=51200", optimizers };
+      return { batchSize: GAN_TOY_BATCH, epochs: (c.dSteps ?? defaultDSteps(c.loss)) / GAN_TOY_MAX_K, data: GAN_TOY_DATA, optimizers };
   }
 }
 

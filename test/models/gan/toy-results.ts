@@ -3,7 +3,8 @@
 // trainer (src/train) and scored by mode coverage on 2500 samples (as the PyTorch peer,
 // ../shared/peers/train_gan_toy.py, scores) and on 25000 (where a 1–2 % high-quality share still
 // leaves hundreds of samples to count modes with). Not part of `npm test`:
-//   node --import tsx test/models/gan/toy-results.ts [--iters 2000] [--losses ns,minimax,…] [--out docs/gan-toy-results.json]
+//   node --import tsx test/models/gan/toy-results.ts [--iters 2000] [--losses ns,minimax,…] [--seed 0] [--data spec] [--out docs/gan-toy-results.json]
+// Data: the recipe's (2000·5·256 points, none seen twice in 2000 iterations for k ≤ 5) unless --data names another spec.
 // Prints one JSON line per loss; with --out, also writes them as a JSON array.
 import { writeFileSync } from "node:fs";
 import * as E from "../../../src/engine/index.js";
@@ -25,7 +26,9 @@ const rows: Record<string, unknown>[] = [];
 for (const loss of losses) {
   const model = ganModel("gan-toy", { loss }, new E.Rng(seed));
   const t0 = performance.now();
-  const r = await train(asGenerativeModel(model), "toy:25gaussians?n=51200", { steps: iters, batchSize: 256, optimizers: model.recipe.optimizers, seed, backend, progress: "none", logEvery: 1000 });
+  // The recipe's data: fresh points for the full 2000 steps (no point seen twice, as the peer).
+  const data = arg("data", model.recipe.data);
+  const r = await train(asGenerativeModel(model), data, { steps: iters, batchSize: 256, optimizers: model.recipe.optimizers, seed, backend, progress: "none", logEvery: 1000 });
   const seconds = (performance.now() - t0) / 1000;
   const runner = new QueryRunner(asGenerativeModel(model), backend);
   const score = async (n: number, s: number) => {
@@ -35,7 +38,7 @@ for (const loss of losses) {
   const at2500 = await score(2500, seed + 1);
   const at25000 = await score(25000, seed + 2);
   await runner.dispose();
-  const row = { loss, iters, critic: dStepsOf(model.config), hidden: model.config.hidden, batch: 256, seed, ...at2500, samples25000: at25000, seconds: Number(seconds.toFixed(1)), final: r.values };
+  const row = { loss, iters, data, critic: dStepsOf(model.config), hidden: model.config.hidden, batch: 256, seed, ...at2500, samples25000: at25000, seconds: Number(seconds.toFixed(1)), final: r.values };
   console.log(JSON.stringify(row));
   rows.push(row);
 }
