@@ -135,7 +135,9 @@ export function trainCommand(io: Output, state: CliState): Command {
       process.on("SIGINT", onSigint);
       try {
         const r = await run();
-        const losses = Object.entries(r.values).map(([k, v]) => `${k} ${Number(v.toPrecision(5))}`).join(", ");
+        const shown = (await trainLayer()).headlineValues(r.values);
+        const series = Object.keys(r.values).length - Object.keys(shown).length;
+        const losses = [...Object.entries(shown).map(([k, v]) => `${k} ${Number(v.toPrecision(5))}`), ...(series ? [`${series} per-dimension values in metrics.jsonl`] : [])].join(", ");
         if (r.status === "interrupted") {
           io.out(`interrupted at step ${r.step}; checkpoint ${r.checkpoint}\ncontinue with: eikon train --resume ${r.runDir}\n`);
           state.exitCode = EXIT_INTERRUPTED;

@@ -25,3 +25,4 @@ export { makeOptimizer, makeSchedule, SCHEDULE_FORMS } from "./optimizers.js";
 export { stepChannel, checkpointChannel } from "./events.js";
 export type { StepMessage, CheckpointMessage } from "./events.js";
 export type { ProgressMode } from "./progress.js";
+export { headlineValues } from "./progress.js";

@@ -29,8 +29,16 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/** A per-dimension series (kl_dim_07, …): logged to metrics.jsonl, too many to print. */
+const isSeries = (name: string): boolean => /_\d+$/.test(name);
+
+/** The values worth printing: everything but per-dimension series. */
+export function headlineValues(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => !isSeries(k)));
+}
+
 function formatValues(values: Record<string, number>, max = 4): string {
-  return Object.entries(values)
+  return Object.entries(headlineValues(values))
     .slice(0, max)
     .map(([k, v]) => `${k} ${formatValue(v)}`)
     .join("  ");
