@@ -54,7 +54,11 @@ export type GanConfig = {
   instanceNoise: number;
   /** Steps over which σ falls linearly from σ₀ to 0. */
   instanceNoiseSteps: number;
-  /** λ of G's proximal term λ·E_z‖G(z) − G°(z)‖² (G° = G before its last update); 0: none. */
+  /**
+   * λ of G's proximal term λ·E_z‖G(z) − G°(z)‖² (‖·‖² summed over the output's elements), G° = G
+   * before this iteration's generator update; 0: none. Needs gSteps ≥ 2: with one G step per
+   * iteration G = G° there and the term has no gradient.
+   */
   proximal: number;
   /** Decay of the EMA of G's weights that `sample` uses; 0: sample with G's own weights. */
   ema: number;
@@ -151,6 +155,9 @@ export function resolveGanConfig(partial: Partial<GanConfig>, defaults: GanConfi
   nonNeg("instanceNoise", c.instanceNoise);
   posInt("instanceNoiseSteps", c.instanceNoiseSteps);
   nonNeg("proximal", c.proximal);
+  if (c.proximal > 0 && c.gSteps < 2) {
+    fail(`proximal ${c.proximal} needs gSteps ≥ 2 (got ${c.gSteps}): G° is the generator before this iteration's G update, so a single G step sees G = G° and the term does nothing; set gSteps (the published experiment: dSteps 5, gSteps 5)`);
+  }
   if (!(typeof c.ema === "number" && c.ema >= 0 && c.ema < 1)) fail(`ema must be in [0, 1), got ${JSON.stringify(c.ema)}`);
   if (c.arch === "mlp" && c.hidden.length === 0) fail('arch "mlp" needs at least one hidden width');
   if (c.arch === "dcgan") {

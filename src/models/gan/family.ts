@@ -3,9 +3,10 @@
 // with k discriminator steps per generator step; LSGAN (Mao et al., 2017), WGAN with weight
 // clipping (Arjovsky et al., 2017), WGAN-GP (Gulrajani et al., 2017), spectral normalization
 // (Miyato et al., 2018), annealed instance noise (Sønderby et al., 2017; Arjovsky & Bottou, 2017),
-// the generator's proximal term from the variational-inference reading of GANs (Hu et al., 2018,
-// "On Unifying Deep Generative Models": G's step minimizes a KL to a target built from the previous
-// generator, which adds λ·E_z‖G(z) − G°(z)‖² with G° the generator before its last update), and an
+// the generator's proximal term from the variational-inference reading of GANs (Su, 2018,
+// "Variational Inference: A Unified Framework of Generative Models and Some Revelations",
+// arXiv:1807.05936: G's update also minimizes a KL to the generator D was just trained against,
+// which adds λ·E_z‖G(z) − G°(z)‖² with G° the generator before this iteration's G update), and an
 // EMA of the generator's weights for sampling (Yazıcı et al., 2019).
 //
 // Reference configurations and recipes:

@@ -96,12 +96,14 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
 
 /** The generator player: its network, plus flat snapshots of its weights kept as buffers. */
 export class Generator extends Module {
-  static override buffers = ["ema", "prev"];
+  static override buffers = ["ema", "prev", "prevStep"];
   readonly net: Sequential;
   /** EMA of the network's parameters, packed flat (null without EMA). */
   readonly ema: Tensor | null;
-  /** The parameters as they were at the previous generator step, packed flat (null without the proximal term). */
+  /** G°: the parameters as they were before this iteration's generator update, packed flat (null without the proximal term). */
   readonly prev: Tensor | null;
+  /** The iteration G° was taken at ([1]; −1 before the first), so the first G step of each iteration retakes it. */
+  readonly prevStep: Tensor | null;
 
   constructor(net: Sequential, opts: { ema: boolean; prev: boolean }) {
     super();
@@ -109,6 +111,7 @@ export class Generator extends Module {
     const snapshot = () => packTree(partition(net).params).flat;
     this.ema = opts.ema ? snapshot() : null;
     this.prev = opts.prev ? snapshot() : null;
+    this.prevStep = opts.prev ? new Tensor([1], this.prev!.dtype, this.prev!.dtype === "float64" ? Float64Array.of(-1) : Float32Array.of(-1)) : null;
   }
 
   forward(z: Tensor, ctx: Context): Tensor {

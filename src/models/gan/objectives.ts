@@ -2,7 +2,7 @@
 // discriminator steps, then gSteps generator steps (one unless configured; Objective.steps),
 // alternating single gradient steps. All noise (z, the gradient penalty's ε, instance noise) comes
 // from the step context, drawn host-side and seeded.
-import { Tensor, add, mean, mul, reshape, stopGradient, sub } from "../../engine/index.js";
+import { Tensor, add, cast, equal, mean, mul, reshape, stopGradient, sub, where } from "../../engine/index.js";
 import { Context } from "../../nn/index.js";
 import type { BatchTensors, Objective, StepContext } from "../model.js";
 import { dStepsOf, type GanConfig } from "./config.js";
@@ -56,8 +56,10 @@ export function discriminatorStep(c: GanConfig, players: GanPlayers, batch: Batc
 }
 
 /**
- * G's loss on a batch of its samples. With the proximal term, G° (the weights of the previous
- * generator step, a buffer) is evaluated on the same z; the buffer then takes the current weights.
+ * G's loss on a batch of its samples. With the proximal term, G° — the generator before this
+ * iteration's update, i.e. the one D was just trained against — is evaluated on the same z: the
+ * first G step of an iteration takes G° = the current weights (the term and its gradient are zero
+ * there), and the iteration's later G steps (gSteps ≥ 2) are pulled back toward it.
  * With EMA, the averaged weights move toward the current ones (the average lags one step).
  */
 export function generatorStep(c: GanConfig, players: GanPlayers, batch: BatchTensors, ctx: StepContext, step: Tensor): LossOut {
@@ -71,13 +73,17 @@ export function generatorStep(c: GanConfig, players: GanPlayers, batch: BatchTen
   const metrics: Record<string, Tensor> = { d_fake: mean(lf) };
   const needFlat = (c.proximal > 0 && g.prev) || (c.ema > 0 && g.ema);
   const current = needFlat ? stopGradient(flatParams(g.net)) : null;
-  if (c.proximal > 0 && g.prev) {
+  if (c.proximal > 0 && g.prev && g.prevStep) {
+    // a new iteration (step ≠ the one G° was taken at) retakes G° from the current weights
+    const now = reshape(cast(step, g.prevStep.dtype), [1]);
+    const anchor = stopGradient(where(equal(now, g.prevStep), g.prev, current!));
     // G° runs in a context of its own, so its batch-norm statistics update nothing.
-    const before = stopGradient(reshape(withFlatParams(g.net, g.prev).forward(z, Context.train()), out.shape));
+    const before = stopGradient(reshape(withFlatParams(g.net, anchor).forward(z, Context.train()), out.shape));
     const prox = proximalPenalty(out, before);
     loss = add(loss, mul(prox, c.proximal));
     metrics.proximal = prox;
-    nctx.setBuffer(g, "prev", current!);
+    nctx.setBuffer(g, "prev", anchor);
+    nctx.setBuffer(g, "prevStep", now);
   }
   if (c.ema > 0 && g.ema) nctx.setBuffer(g, "ema", add(mul(nctx.buffer(g, "ema"), c.ema), mul(current!, 1 - c.ema)));
   return { loss, metrics };

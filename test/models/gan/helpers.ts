@@ -29,7 +29,8 @@ export function goldenNets(c: GanConfig): { generator: Generator; discriminator:
   let generator = new Generator(gNet, { ema: false, prev: c.proximal > 0 });
   if (c.proximal > 0) {
     const prevNet = loadNamedTensors(gNet, tensors(golden.proximal.G_prev));
-    generator = withFields(generator, { prev: flatParams(prevNet) });
+    // G° taken earlier in this iteration (step 0): the generator step uses it as it is
+    generator = withFields(generator, { prev: flatParams(prevNet), prevStep: E.tensor([0], [1], "float64") });
   }
   return { generator, discriminator };
 }

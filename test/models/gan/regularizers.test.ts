@@ -57,7 +57,24 @@ describe("the generator's proximal term λ·E‖G(z) − G°(z)‖²", () => {
     assert.ok(E.flattenTree(r.grad.prev).leaves.every((t) => t.values().every((v) => v === 0)), "no gradient into G°");
   });
 
-  it("matches PyTorch's value and gradient once G° differs, and G° then takes the current weights", () => {
+  it("the first G step of an iteration retakes G° from the current weights: zero term, no gradient from it", () => {
+    const c = tinyConfig({ loss: "ns", proximal: golden.proximal.lambda });
+    const p = goldenNets(c);
+    const stale = { ...p, generator: withFields(p.generator, { prevStep: E.tensor([-1], [1], "float64") }) };
+    const r = gStep(c, stale);
+    assert.equal(r.metrics.proximal.item(), 0);
+    for (const [k, g] of Object.entries(golden.losses.ns.g_grads as Record<string, never>)) assertClose(byName(r.grad.net)[k], g, 1e-10, `grad ${k}`);
+    const after = r.ctx.applyUpdates(stale.generator);
+    assertClose(after.prev!, flatParams(p.generator.net), 0, "G° is now the current weights");
+    assert.deepEqual(after.prevStep!.toArray(), [0], "taken at this iteration");
+  });
+
+  it("is refused with one G step per iteration, where it could do nothing", () => {
+    assert.throws(() => resolveGanConfig({ proximal: 1 }, DCGAN_DEFAULTS), /proximal 1 needs gSteps ≥ 2 \(got 1\)/);
+    assert.doesNotThrow(() => resolveGanConfig({ proximal: 1, gSteps: 5, dSteps: 5 }, DCGAN_DEFAULTS));
+  });
+
+  it("matches PyTorch's value and gradient once G° differs (later G steps of an iteration), and keeps G°", () => {
     const c = tinyConfig({ loss: "ns", proximal: golden.proximal.lambda });
     const p = goldenNets(c);
     const r = gStep(c, p);
@@ -65,7 +82,7 @@ describe("the generator's proximal term λ·E‖G(z) − G°(z)‖²", () => {
     assertClose([r.value.item()], [golden.proximal.g_loss], 1e-12, "loss");
     for (const [k, g] of Object.entries(golden.proximal.g_grads as Record<string, never>)) assertClose(byName(r.grad.net)[k], g, 1e-10, `grad ${k}`);
     const after = r.ctx.applyUpdates(p.generator);
-    assertClose(after.prev!, flatParams(p.generator.net), 0, "G° after the step");
+    assertClose(after.prev!, p.generator.prev!, 0, "G° held for the rest of the iteration");
   });
 });
 
@@ -150,12 +167,13 @@ describe("the no-batch-norm DCGAN with 5 D and 5 G steps per iteration", () => {
     }
   });
 
-  it("trains gSteps generator steps per iteration, each moving G, with G° the weights before the last one", async () => {
+  it("trains gSteps generator steps per iteration, each moving G, with G° the weights before the iteration's first", async () => {
     const m = ganModel("gan-toy", { loss: "ns", hidden: [8, 8], dSteps: 2, gSteps: 3, proximal: 1 }, new E.Rng(4));
     const r = await trainGan(m, { iterations: 2, batchAt: toyBatches("25gaussians", 16, 1), recipe: m.recipe });
     assert.equal(r.losses.d_loss.length, 4);
     assert.equal(r.losses.g_loss.length, 6);
-    assert.ok(r.metrics.g_loss.proximal > 0, "G° differs from G after a generator step");
-    assert.notDeepEqual(Array.from(m.players.generator.prev!.values()), Array.from(flatParams(m.players.generator.net).values()), "G° lags G by one step");
+    assert.ok(r.metrics.g_loss.proximal > 0, "at the iteration's third G step G has moved away from G°");
+    assert.notDeepEqual(Array.from(m.players.generator.prev!.values()), Array.from(flatParams(m.players.generator.net).values()), "G° lags G by the iteration's G steps");
+    assert.deepEqual(m.players.generator.prevStep!.toArray(), [1], "G° taken at the last iteration (step 1)");
   });
 });

@@ -60,7 +60,7 @@ describe("gan-toy: one short run per variant", () => {
   const variants: [string, Partial<GanConfig>][] = [
     ["spectral norm", { spectralNorm: true, loss: "ns" }],
     ["instance noise", { instanceNoise: 0.5, instanceNoiseSteps: 4, loss: "ns" }],
-    ["proximal term", { proximal: 1, loss: "ns" }],
+    ["proximal term (5 D + 5 G steps per iteration)", { proximal: 1, loss: "ns", dSteps: 5, gSteps: 5 }],
     ["EMA sampling", { ema: 0.99, loss: "ns" }],
     ["batch-norm generator, minimax", { gBatchNorm: true, loss: "minimax" }],
   ];
