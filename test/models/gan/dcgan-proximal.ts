@@ -1,5 +1,5 @@
 // The no-batch-norm DCGAN with and without the generator's proximal regularizer (G's loss +
-// λ·E_z‖G(z) − G°(z)‖², G° the generator before its last update, same z), trained with 5 D and
+// λ·E_z‖G(z) − G°(z)‖², G° the generator before this iteration's G update, same z), trained with 5 D and
 // 5 G batches per iteration, FID over training. Not part of `npm test`:
 //   node --import tsx test/models/gan/dcgan-proximal.ts [--epochs 2] [--segments 4] [--lambdas 0,1]
 //        [--fid-samples 2000] [--threads 1] [--seed 0] [--dir /tmp/dcgan-work/proximal] [--out results.json]
