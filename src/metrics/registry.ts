@@ -3,8 +3,9 @@
 // cannot answer it. Built in here: elbo and nll (from the elbo / logProb queries) and modes (mode
 // coverage of toy mixtures); the rest of src/metrics adds its own (iwae, …) through registerMetric.
 import { Rng, tensor, type Backend } from "../engine/index.js";
-import { BatchIterator, parseDatasetSpec, toyDistribution, type DataSource } from "../data/index.js";
-import { dataTransforms, drawSamples, QueryRunner, type GenerativeModel, type QueryName } from "../models/index.js";
+import { parseDatasetSpec, toyDistribution, type DataSource } from "../data/index.js";
+import { evalBatchesOf, type EvalBatch } from "./batches.js";
+import { drawSamples, QueryRunner, type GenerativeModel, type QueryName } from "../models/index.js";
 
 export interface MetricContext {
   model: GenerativeModel;
@@ -74,18 +75,8 @@ export async function computeMetric(name: string, ctx: MetricContext): Promise<M
 }
 
 /** Batches of evaluation data, prepared the way the model was trained (fixed order, seeded transforms). */
-export async function* evalBatches(ctx: MetricContext): AsyncGenerator<{ x: Float32Array; shape: number[]; labels?: Int32Array }> {
-  const data = ctx.data!;
-  const total = Math.min(data.n, ctx.n ?? data.n);
-  const it = new BatchIterator(data, { batchSize: ctx.batchSize, shuffle: false, seed: ctx.seed, transforms: dataTransforms(ctx.model.dataTransform), prefetch: 1 });
-  let seen = 0;
-  while (seen < total) {
-    const b = await it.next();
-    const m = Math.min(b.shape[0], total - seen);
-    const per = b.x.length / b.shape[0];
-    yield { x: m === b.shape[0] ? b.x : b.x.subarray(0, m * per), shape: [m, ...b.shape.slice(1)], labels: b.labels?.subarray(0, m) };
-    seen += m;
-  }
+export function evalBatches(ctx: MetricContext): AsyncGenerator<EvalBatch> {
+  return evalBatchesOf(ctx.model, ctx.data!, { batchSize: ctx.batchSize, n: ctx.n, seed: ctx.seed });
 }
 
 /** Per-example values of a data query (elbo, logProb, …), averaged: mean, standard error, count. */
