@@ -20,7 +20,7 @@ export function listCommand(io: Output): Command {
       };
       section("models", listFamilies().sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, f.description]));
       section("datasets (--data)", Object.entries(datasets).map(([name, d]) => [name === "toy" ? "toy:<name>" : (d.usage[0] ?? name).replace(/\[.*$/, ""), d.description]));
-      section("metrics (eikon eval --metric)", listMetrics().map((m) => [m.name, m.description]));
+      section("metrics (eikon eval --metric)", listMetrics().map((m) => [m.aliases?.length ? `${m.name} (or ${m.aliases.join(", ")})` : m.name, m.description]));
       io.out(lines.join("\n"));
     });
 }

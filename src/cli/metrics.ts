@@ -1,4 +1,5 @@
-// The metrics `eikon eval` knows: the trainer's built-ins (elbo, nll, modes), then those src/metrics
-// registers (iwae, nll for latent-variable models, active-units, amortization-gap, …).
+// The metrics `eikon eval` knows: the registry's built-ins (elbo, nll), then those src/metrics
+// registers (iwae, nll for latent-variable models, active-units, amortization-gap, fid, digits,
+// mode-coverage alias modes, …).
 import "../metrics/registry.js";
 import "../metrics/index.js";

@@ -1,7 +1,7 @@
 // Metrics by name, for `eikon eval --metric <name>` and the studio. src/metrics and the layers above
 // it (train, cli) can register one; each speaks only the model surface and says clearly when a model
-// cannot answer it. Built in here: elbo and nll (from the elbo / logProb queries) and modes (mode
-// coverage of toy mixtures); the rest of src/metrics adds its own (iwae, …) through registerMetric.
+// cannot answer it. Built in here: elbo and nll (from the elbo / logProb queries); the rest of
+// src/metrics adds its own (iwae, fid, digits, mode-coverage alias modes, …) through registerMetric.
 import { Rng, tensor, type Backend } from "../engine/index.js";
 import { parseDatasetSpec, toyDistribution, type DataSource } from "../data/index.js";
 import { evalBatchesOf, type EvalBatch } from "./batches.js";
@@ -37,6 +37,8 @@ export interface MetricResult {
 
 export interface MetricDef {
   name: string;
+  /** Other names that find this metric (e.g. modes for mode-coverage). */
+  aliases?: readonly string[];
   description: string;
   /** Needs evaluation data (density metrics) or only the model (sample-based metrics). */
   needsData: boolean;
@@ -50,18 +52,25 @@ export class MetricError extends Error {
 }
 
 const metrics = new Map<string, MetricDef>();
+const aliases = new Map<string, string>();
 
+/** Adds a metric (or replaces the one of the same name), with its aliases. */
 export function registerMetric(def: MetricDef): void {
   metrics.set(def.name, def);
+  for (const a of def.aliases ?? []) aliases.set(a, def.name);
 }
 
 export function listMetrics(): MetricDef[] {
   return [...metrics.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** A metric by name or alias. */
 export function findMetric(name: string): MetricDef {
-  const m = metrics.get(name);
-  if (!m) throw new MetricError(`unknown metric '${name}'; known metrics: ${[...metrics.keys()].sort().join(", ")}`);
+  const m = metrics.get(name) ?? metrics.get(aliases.get(name) ?? "");
+  if (!m) {
+    const known = listMetrics().map((d) => (d.aliases?.length ? `${d.name} (or ${d.aliases.join(", ")})` : d.name));
+    throw new MetricError(`unknown metric '${name}'; known metrics: ${known.join(", ")}`);
+  }
   return m;
 }
 
@@ -122,53 +131,5 @@ registerMetric({
     const r = await meanOverData(ctx, "logProb");
     const dims = ctx.model.dataShape.reduce((a, b) => a * b, 1);
     return { value: -r.mean, unit: "nats/example", stderr: r.stderr, n: r.n, details: { bitsPerDim: -r.mean / (dims * Math.LN2) } };
-  },
-});
-
-function toyOf(spec: string | null | undefined) {
-  if (!spec) return null;
-  const p = parseDatasetSpec(spec);
-  if (p.name !== "toy" || p.argument === "") return null;
-  try {
-    const d = toyDistribution(p.argument);
-    return d.centers && d.std ? d : null;
-  } catch {
-    return null;
-  }
-}
-
-registerMetric({
-  name: "modes",
-  description: "mode coverage on a toy Gaussian mixture: modes with a high-quality sample (within 3σ of its nearest centre), and the high-quality fraction",
-  needsData: false,
-  unsupported: (model, ctx) => {
-    if (!model.queries.sample) return "it has no 'sample' query";
-    if (model.dataShape.length !== 1 || model.dataShape[0] !== 2) return `it models data of shape [${model.dataShape.join(", ")}], not 2-D points`;
-    if (!toyOf(ctx.dataSpec)) return `its data (${ctx.dataSpec ?? "given in code"}) is not a toy Gaussian mixture (toy:8gaussians or toy:25gaussians)`;
-    return null;
-  },
-  async compute(ctx) {
-    const dist = toyOf(ctx.dataSpec)!;
-    const centers = dist.centers!;
-    const n = ctx.n ?? 2500;
-    const pts = await drawSamples(ctx.runner, n, { rng: new Rng(ctx.seed), chunk: ctx.batchSize });
-    const hits = new Int32Array(centers.length);
-    let good = 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0, bestD = Infinity;
-      centers.forEach(([cx, cy], k) => {
-        const d = (pts[2 * i] - cx) ** 2 + (pts[2 * i + 1] - cy) ** 2;
-        if (d < bestD) {
-          bestD = d;
-          best = k;
-        }
-      });
-      if (Math.sqrt(bestD) <= 3 * dist.std!) {
-        good++;
-        hits[best]++;
-      }
-    }
-    const covered = hits.reduce((c, h) => c + (h > 0 ? 1 : 0), 0);
-    return { value: covered, unit: `of ${centers.length} modes`, n, details: { highQualityFraction: good / n, modes: centers.length } };
   },
 });

@@ -1,8 +1,10 @@
 // The metric registry and its built-ins: nll and elbo averaged over data through the model's
-// queries (checked against a host computation), mode coverage on toy mixtures, and clear errors.
+// queries (checked against a host computation), mode coverage on toy mixtures (src/metrics/gan,
+// by its alias), and clear errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import "./helpers/register.js";
+import "../../src/metrics/index.js";
 import * as E from "../../src/engine/index.js";
 import { loadDataset, toyDistribution } from "../../src/data/index.js";
 import { findFamily, type GenerativeModel } from "../../src/models/index.js";
@@ -12,8 +14,10 @@ const ctxFor = (model: GenerativeModel, extra: Partial<MetricContext>): MetricCo
 
 test("the registry lists its metrics and names the known ones for an unknown name", () => {
   const names = listMetrics().map((m) => m.name);
-  for (const n of ["elbo", "modes", "nll"]) assert.ok(names.includes(n), n);
-  assert.throws(() => findMetric("fid2"), (e: unknown) => e instanceof MetricError && /unknown metric 'fid2'; known metrics: .*elbo.*modes.*nll/.test(e.message));
+  for (const n of ["elbo", "mode-coverage", "nll"]) assert.ok(names.includes(n), n);
+  assert.ok(!names.includes("modes"), "an alias is not listed as a metric of its own");
+  assert.equal(findMetric("modes"), findMetric("mode-coverage"));
+  assert.throws(() => findMetric("fid2"), (e: unknown) => e instanceof MetricError && /unknown metric 'fid2'; known metrics: .*elbo.*mode-coverage \(or modes\).*nll/.test(e.message));
 });
 
 test("nll is −mean log p(x) over the data (checked on the host)", async () => {
@@ -62,11 +66,11 @@ function pointModel(points: readonly (readonly [number, number])[], noise: numbe
   };
 }
 
-test("modes: coverage of a toy mixture's modes and the high-quality fraction", async () => {
+test("modes (alias of mode-coverage): coverage of a toy mixture's modes and the high-quality fraction", async () => {
   const centers = toyDistribution("8gaussians").centers!;
   const all = await computeMetric("modes", ctxFor(pointModel(centers, 0.01), { dataSpec: "toy:8gaussians", n: 400 }));
   assert.equal(all.value, 8);
-  assert.equal(all.unit, "of 8 modes");
+  assert.equal(all.unit, "modes of 8");
   assert.equal(all.details!.highQualityFraction, 1);
   const one = await computeMetric("modes", ctxFor(pointModel([centers[3]], 0.01), { dataSpec: "toy:8gaussians", n: 400 }));
   assert.equal(one.value, 1);

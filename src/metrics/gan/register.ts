@@ -61,6 +61,7 @@ function toyName(spec: string | null | undefined): string | null {
 
 registerMetric({
   name: "mode-coverage",
+  aliases: ["modes"],
   description: "toy Gaussian mixtures: modes with a high-quality sample (within 3σ of the nearest centre), the high-quality fraction, and the KL of the mode histogram to uniform (2500 samples, --n)",
   needsData: false,
   unsupported: (model, ctx) => {
