@@ -11,6 +11,7 @@ import { evalSamples } from "./eval-samples.js";
 import { modelsLayer, trainLayer } from "./lazy.js";
 import { formatTable, type Output } from "./output.js";
 import { integer, list, positiveInt } from "./parse.js";
+import { applyStandingStats, standingStatsOption } from "./standing-stats.js";
 
 interface EvalFlags {
   metric: string[];
@@ -24,6 +25,7 @@ interface EvalFlags {
   samples?: string;
   range?: "auto" | "unit" | "symmetric";
   json?: boolean;
+  standingStats?: number;
 }
 
 /**
@@ -62,10 +64,12 @@ export function evalCommand(io: Output): Command {
     .option("--seed <n>", "seed of the noise", integer, 0)
     .option("--checkpoint <which>", "latest, best, or a checkpoint file", "latest")
     .option("--json", "print the results as JSON")
+    .addOption(standingStatsOption())
     .action(async (run: string | undefined, flags: EvalFlags) => {
       if (flags.samples !== undefined) {
         if (run !== undefined) throw new UsageError(`give a run directory or --samples <file>, not both (got '${run}' and --samples ${flags.samples})`);
         if (flags.subset !== undefined) throw new UsageError("--subset applies to evaluation data of a run; with --samples use --n to score the first n samples");
+        if (flags.standingStats !== undefined) throw new UsageError("--standing-stats recomputes a run's batch-norm statistics; a samples file has none");
         await modelsLayer();
         await evalSamples(io, { samples: flags.samples, metric: flags.metric, n: flags.n, data: flags.data, range: flags.range, json: flags.json }, fmt);
         return;
@@ -97,6 +101,7 @@ export function evalCommand(io: Output): Command {
         const why = d.unsupported?.(model, { dataSpec: ref?.spec });
         if (why) throw new UsageError(`metric '${d.name}' is not available for model '${model.family}': ${why}`);
       }
+      await applyStandingStats(io, model, flags.standingStats, flags.seed);
       const runner = new QueryRunner(model);
       const results: { metric: string; result: MetricResult }[] = [];
       try {

@@ -1,9 +1,10 @@
-// eikon sample <run> --n 64 --out grid.png [--temperature t] [--seed n] [--npy file]: from the run directory alone.
+// eikon sample <run> --n 64 --out grid.png [--temperature t] [--seed n] [--npy file] [--standing-stats b]: from the run directory alone.
 import { Command, InvalidArgumentError } from "commander";
 import { UsageError } from "./errors.js";
 import { modelsLayer, trainLayer } from "./lazy.js";
 import type { Output } from "./output.js";
 import { integer, positiveInt, positiveNumber } from "./parse.js";
+import { applyStandingStats, standingStatsOption } from "./standing-stats.js";
 
 interface SampleFlags {
   n: number;
@@ -12,6 +13,7 @@ interface SampleFlags {
   temperature?: number;
   seed: number;
   checkpoint: string;
+  standingStats?: number;
 }
 
 const pathWith = (ext: string) => (value: string) => {
@@ -29,6 +31,7 @@ export function sampleCommand(io: Output): Command {
     .option("--temperature <t>", "scale of the prior noise (1: the model's distribution)", positiveNumber)
     .option("--seed <n>", "seed of the noise", integer, 0)
     .option("--checkpoint <which>", "latest, best, or a checkpoint file", "latest")
+    .addOption(standingStatsOption())
     .action(async (run: string, flags: SampleFlags) => {
       await modelsLayer();
       const { drawSamples, loadRun, pictureKind, QueryRunner, savePicture, toDisplayRange } = await trainLayer();
@@ -40,6 +43,7 @@ export function sampleCommand(io: Output): Command {
       if (out && pictureKind(model.dataShape) === null) {
         throw new UsageError(`samples of shape [${model.dataShape.join(", ")}] cannot be drawn as a picture; pass --npy <file> to save them as an array`);
       }
+      await applyStandingStats(io, model, flags.standingStats, flags.seed);
       const runner = new QueryRunner(model);
       try {
         const samples = await drawSamples(runner, flags.n, { rng: new Rng(flags.seed), temperature: flags.temperature });

@@ -5,6 +5,8 @@ export type { CreateOptions } from "./registry.js";
 export { QueryRunner, QueryError, getQuery, symbolic } from "./query.js";
 export type { QueryCall } from "./query.js";
 export { drawSamples } from "./draw-samples.js";
+export { standingStatistics } from "./standing-stats.js";
+export type { StandingStats, StandingStatsOptions } from "./standing-stats.js";
 export { dataTransforms, toDisplayRange, DATA_TRANSFORM_STEPS } from "./data-transform.js";
 import "./autoencoder/index.js";
 import "./vae/index.js";

@@ -85,8 +85,9 @@ export abstract class BatchNorm extends Module {
     // the running statistics carry no gradient
     const m = stopGradient(batchMean);
     const unbiased = mul(stopGradient(batchVar), count / (count - 1));
-    // momentum null: the cumulative average, weight 1/(batches seen) for the newest batch
-    const f: Tensor | number = this.momentum ?? div(1, stopGradient(nbt));
+    // momentum null (or a cumulative-statistics context): the plain average, weight 1/(batches seen) for the newest batch
+    const momentum = ctx.cumulativeStatistics ? null : this.momentum;
+    const f: Tensor | number = momentum ?? div(1, stopGradient(nbt));
     const blend = (old: Tensor, stat: Tensor) => add(mul(old, typeof f === "number" ? 1 - f : sub(1, f)), mul(stat, f));
     ctx.setBuffer(this, "runningMean", blend(rm, m));
     ctx.setBuffer(this, "runningVar", blend(rv, unbiased));

@@ -39,22 +39,28 @@ function origin(t: Tensor): Tensor {
 export class Context {
   /** Training mode: batch statistics, dropout, power iterations, buffer updates. */
   readonly train: boolean;
+  /**
+   * Running statistics as the plain average over the batches seen since numBatchesTracked was 0,
+   * whatever a layer's momentum (PyTorch's update_bn): how standing statistics are recomputed.
+   */
+  readonly cumulativeStatistics: boolean;
   private readonly noise: Noise;
   private readonly measuring: boolean;
   private readonly measureDtype: DType;
   private readonly offsets: NoiseCount = { uniform: 0, normal: 0 };
   private readonly updates = new Map<Tensor, Tensor>();
 
-  private constructor(train: boolean, noise: Noise, measuring: boolean, measureDtype: DType) {
+  private constructor(train: boolean, noise: Noise, measuring: boolean, measureDtype: DType, cumulativeStatistics = false) {
     this.train = train;
+    this.cumulativeStatistics = cumulativeStatistics;
     this.noise = noise;
     this.measuring = measuring;
     this.measureDtype = measureDtype;
   }
 
   /** Training mode, drawing noise from the given tensors. */
-  static train(noise: Noise = {}): Context {
-    return new Context(true, noise, false, "float32");
+  static train(noise: Noise = {}, opts: { cumulativeStatistics?: boolean } = {}): Context {
+    return new Context(true, noise, false, "float32", opts.cumulativeStatistics ?? false);
   }
   /** Evaluation mode: running statistics, no dropout, no buffer updates. */
   static eval(noise: Noise = {}): Context {

@@ -52,6 +52,28 @@ test("eikon sample: a PNG grid and a .npy from the run directory alone", async (
   assert.equal(bytes.length - (bytes.readUInt16LE(8) + 10), 12 * 784 * 4);
 });
 
+test("eikon sample/eval --standing-stats: recomputes a batch-norm sampler's statistics; refused without batch norm", async () => {
+  const ganRun = join(dir, "gan-bn");
+  const cfg = join(dir, "gan-bn.json");
+  writeFileSync(cfg, JSON.stringify({ hidden: [8], gBatchNorm: true, ema: 0.9 }));
+  const t = await eikon(["train", "gan-toy", "--config", cfg, "--data", "toy:8gaussians?n=256", "--steps", "4", "--batch", "32", "--quiet", "--out", ganRun]);
+  assert.equal(t.code, 0, t.stderr);
+  const npy = join(dir, "bn.npy");
+  const r = await eikon(["sample", ganRun, "--n", "40", "--npy", npy, "--standing-stats", "3"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /standing statistics: 1 batch-norm layer recomputed over 3 × 256 draws/);
+  const plain = await eikon(["sample", ganRun, "--n", "40", "--npy", join(dir, "bn-plain.npy")]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.notDeepEqual(readFileSync(npy), readFileSync(join(dir, "bn-plain.npy")), "the statistics changed the samples");
+  const e = await eikon(["eval", ganRun, "--metric", "modes", "--n", "100", "--standing-stats", "2"]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stdout, /^mode-coverage +\d+ +modes of 8/m);
+  const none = await eikon(["sample", run, "--n", "4", "--npy", join(dir, "none.npy"), "--standing-stats", "2"]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--standing-stats: model 'vae' samples without batch norm; there are no running statistics to recompute/);
+  assert.ok(!existsSync(join(dir, "none.npy")), "nothing written");
+});
+
 test("eikon eval: a table, and --json", async () => {
   const table = await eikon(["eval", run, "--metric", "elbo", "--n", "64"]);
   assert.equal(table.code, 0, table.stderr);
