@@ -4,8 +4,9 @@
 //                    [--tfjs-steps N] [--seed N] [--out DIR]
 //
 // Every figure that matters is a ratio of times taken side by side in this run (the machine is
-// shared and noisy). For each architecture, Eikon is timed at 1 and 2 ONNX Runtime threads in two
-// blocks, before and after its peers (best block kept); the PyTorch peer runs at --threads 1 and
+// shared and noisy). For each architecture, Eikon is timed at 1 and 2 ONNX Runtime threads (and, for
+// the architectures in SHARDABLE, as 2 data-parallel shards of one thread each: trainStep's
+// `shards`) in two blocks, before and after its peers (best block kept); the PyTorch peer runs at --threads 1 and
 // 2 (best kept); TF.js runs the same step on its wasm backend. The table goes to stdout and the
 // same as JSON to bench/results/<date>.json. See ../shared/BENCHMARKS.md and bench/NOTES.md.
 import { cpus, loadavg, totalmem } from "node:os";
@@ -31,6 +32,10 @@ const DEFAULTS: Record<string, { steps: number; warmup: number; tfjsSteps: numbe
   pixelcnn: { steps: 4, warmup: 1, tfjsSteps: 1 },
 };
 const THREADS = [1, 2];
+/** Steps that shards can split (a mean loss, no buffer updates): timed also as 2 one-thread shards. */
+const SHARDABLE = new Set(["vae-mlp", "realnvp-mlp", "pixelcnn"]);
+/** "2t": one session with 2 op threads; "2×1t": 2 shards in worker sessions of one thread each. */
+const configLabel = (c: { threads: number; shards: number }) => (c.shards > 1 ? `${c.shards}×${c.threads}t` : `${c.threads}t`);
 
 // ── flags ──────────────────────────────────────────────────────────────────
 function parseFlags(argv: string[]) {
@@ -73,6 +78,8 @@ function fail(msg: string): never {
 // ── measurement ────────────────────────────────────────────────────────────
 interface Block {
   threads: number;
+  /** Data-parallel shards (1: none). */
+  shards: number;
   ms: number;
   /** Inside session.run, per step. */
   runMs: number;
@@ -86,6 +93,7 @@ interface Block {
 
 interface EikonSide {
   threads: number;
+  shards: number;
   ms: number;
   runMs: number;
   hostMs: number;
@@ -99,7 +107,7 @@ interface EikonSide {
 
 const sumStats = (a: EikonArch, key: "runMs" | "totalMs") => a.parts.reduce((s, p) => s + p.compiled.stats[key], 0);
 
-async function timeBlock(a: EikonArch, threads: number, steps: number, losses: number[]): Promise<Block> {
+async function timeBlock(a: EikonArch, threads: number, shards: number, steps: number, losses: number[]): Promise<Block> {
   const run0 = sumStats(a, "runMs");
   const tot0 = sumStats(a, "totalMs");
   const upd0 = a.updateMs?.() ?? 0;
@@ -109,7 +117,7 @@ async function timeBlock(a: EikonArch, threads: number, steps: number, losses: n
   const runMs = (sumStats(a, "runMs") - run0) / steps;
   const wrapperMs = (sumStats(a, "totalMs") - tot0) / steps - runMs;
   const updateMs = ((a.updateMs?.() ?? 0) - upd0) / steps;
-  return { threads, ms, runMs, hostMs: ms - runMs - updateMs, wrapperMs, updateMs };
+  return { threads, shards, ms, runMs, hostMs: ms - runMs - updateMs, wrapperMs, updateMs };
 }
 
 const best = <T extends { ms: number }>(xs: T[]): T => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
@@ -127,18 +135,19 @@ interface Row {
 async function benchArch(id: string, flags: ReturnType<typeof parseFlags>, blasDir: string | null, blasLabel: string): Promise<Row> {
   const d = DEFAULTS[id];
   const steps = flags.steps ?? d.steps;
-  const { create } = (await import(`./archs/${id}.js`)) as { create(o: { seed: number; backend?: ReturnType<typeof nativeBackend> }): EikonArch };
-  const insts = THREADS.map((threads) => ({ threads, arch: create({ seed: flags.seed, backend: nativeBackend({ threads }) }), losses: [] as number[] }));
+  const { create } = (await import(`./archs/${id}.js`)) as { create(o: { seed: number; backend?: ReturnType<typeof nativeBackend>; shards?: number }): EikonArch };
+  const insts = THREADS.map((threads) => ({ threads, shards: 1, arch: create({ seed: flags.seed, backend: nativeBackend({ threads }) }), losses: [] as number[] }));
+  if (SHARDABLE.has(id)) insts.push({ threads: 1, shards: 2, arch: create({ seed: flags.seed, shards: 2 }), losses: [] as number[] });
   // warm-up (the first step compiles)
   for (const i of insts) for (let k = 0; k < d.warmup; k++) i.losses.push(await i.arch.step());
-  const compileMs = insts[insts.length - 1].arch.parts.reduce((s, p) => s + p.compiled.stats.compileMs, 0);
-  log(`  eikon: compiled in ${compileMs.toFixed(0)} ms; timing ${steps} steps at ${THREADS.join(" and ")} threads`);
+  const compileMs = insts[THREADS.length - 1].arch.parts.reduce((s, p) => s + p.compiled.stats.compileMs, 0);
+  log(`  eikon: compiled in ${compileMs.toFixed(0)} ms; timing ${steps} steps as ${insts.map(configLabel).join(", ")}`);
   const blocks: Block[] = [];
   // the matmul peak is sampled next to every timed block: the best sample is the machine's peak
   const peaks: number[] = [];
   const samplePeak = async () => peaks.push(await eikonMatmulPeak(1, 3), await eikonMatmulPeak(2, 3));
   await samplePeak();
-  for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, steps, i.losses));
+  for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, i.shards, steps, i.losses));
 
   const torchRuns: (PeerResult & { blas: string })[] = [];
   const torchErrors: string[] = [];
@@ -152,11 +161,11 @@ async function benchArch(id: string, flags: ReturnType<typeof parseFlags>, blasD
   }
   // second Eikon block, after the peers: the better block counts (the machine's load drifts)
   await samplePeak();
-  for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, steps, i.losses));
+  for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, i.shards, steps, i.losses));
   await samplePeak();
   const b = best(blocks);
-  const chosen = insts.find((i) => i.threads === b.threads)!;
-  log(`  eikon: ${blocks.map((x) => `${x.threads}t ${x.ms.toFixed(1)}`).join(", ")} ms/step`);
+  const chosen = insts.find((i) => i.threads === b.threads && i.shards === b.shards)!;
+  log(`  eikon: ${blocks.map((x) => `${configLabel(x)} ${x.ms.toFixed(1)}`).join(", ")} ms/step`);
 
   let tfjs: Row["tfjs"] = { result: null, error: "skipped (--no-tfjs)" };
   if (flags.tfjs) {
@@ -179,7 +188,7 @@ async function benchArch(id: string, flags: ReturnType<typeof parseFlags>, blasD
   return {
     id,
     batch,
-    eikon: { threads: b.threads, ms: b.ms, runMs: b.runMs, hostMs: b.hostMs, wrapperMs: b.wrapperMs, updateMs: b.updateMs, blocks, compileMs, losses: chosen.losses, flops },
+    eikon: { threads: b.threads, shards: b.shards, ms: b.ms, runMs: b.runMs, hostMs: b.hostMs, wrapperMs: b.wrapperMs, updateMs: b.updateMs, blocks, compileMs, losses: chosen.losses, flops },
     torch: { best: torchRuns.length ? best(torchRuns.map((r) => ({ ...r, ms: r.ms_per_step }))) : null, runs: torchRuns, errors: torchErrors },
     tfjs,
     peakGflops,
@@ -229,7 +238,7 @@ function report(rows: Row[], peak: { ort: Record<number, number>; torch: Record<
         return [
           r.id,
           String(r.batch),
-          `${fmt(r.eikon.ms)} (${r.eikon.threads}t)`,
+          `${fmt(r.eikon.ms)} (${configLabel(r.eikon)})`,
           r.torch.best ? `${fmt(r.torch.best.ms_per_step)} (${r.torch.best.threads}t)` : "—",
           r.tfjs.result ? fmt(r.tfjs.result.ms_per_step, 0) : "—",
           `${ratio(r.torch.best?.ms_per_step, r.eikon.ms)}${mark(x.targets.torch15x)}`,

@@ -40,7 +40,7 @@ export function create(opts: ArchOptions): EikonArch {
   const rng = new Rng(opts.seed);
   const model = buildPixelCnn(rng);
   const x = binaryImages(rng, BATCH * 784, [BATCH, 1, 28, 28]);
-  const step = trainStep<Sequential, { x: Tensor }>({ name: "pixelcnn", lossFn: (p, _b, batch, ctx) => bcePerExample(p.forward(batch.x, ctx), batch.x), optimizer: adam({ lr: 1e-3 }), backend: opts.backend });
+  const step = trainStep<Sequential, { x: Tensor }>({ name: "pixelcnn", lossFn: (p, _b, batch, ctx) => bcePerExample(p.forward(batch.x, ctx), batch.x), optimizer: adam({ lr: 1e-3 }), backend: opts.backend, shards: opts.shards });
   let state = step.init(model);
   const lr = new Tensor([], "float32", new Float32Array([1e-3]));
   return {

@@ -56,7 +56,7 @@ export function create(opts: ArchOptions): EikonArch {
     const logp = add(sub(mul(sum(square(z), 1), -0.5), 0.5 * D * Math.log(2 * Math.PI)), ld!);
     return neg(mean(logp));
   };
-  const step = trainStep<Coupling[], { x: Tensor }>({ name: "realnvp-mlp", lossFn, optimizer: adam({ lr: 1e-3 }), backend: opts.backend });
+  const step = trainStep<Coupling[], { x: Tensor }>({ name: "realnvp-mlp", lossFn, optimizer: adam({ lr: 1e-3 }), backend: opts.backend, shards: opts.shards });
   let state = step.init(model);
   const lr = new Tensor([], "float32", new Float32Array([1e-3]));
   return {

@@ -36,7 +36,7 @@ export function create(opts: ArchOptions): EikonArch {
   const rng = new Rng(opts.seed);
   const model = buildVae(rng);
   const x = binaryImages(rng, BATCH * 784, [BATCH, 784]);
-  const step = trainStep<Vae, { x: Tensor }>({ name: "vae-mlp", lossFn: (p, _b, batch, ctx) => vaeLoss(p, batch.x, ctx), optimizer: adam({ lr: 1e-3 }), backend: opts.backend });
+  const step = trainStep<Vae, { x: Tensor }>({ name: "vae-mlp", lossFn: (p, _b, batch, ctx) => vaeLoss(p, batch.x, ctx), optimizer: adam({ lr: 1e-3 }), backend: opts.backend, shards: opts.shards });
   let state = step.init(model);
   const noise = () => Context.sampleNoise(rng, { normal: BATCH * LATENT });
   const lr = new Tensor([], "float32", new Float32Array([1e-3]));

@@ -26,6 +26,8 @@ export interface ArchOptions {
   seed: number;
   /** Where the compiled steps run (default: the engine's default backend, threads = cores). */
   backend?: Backend;
+  /** Data-parallel shards of each step (trainStep's `shards`; archs in SHARDABLE only). */
+  shards?: number;
 }
 
 /** The JSON line a peer (PyTorch program or the TF.js runner) prints. */

@@ -1,4 +1,4 @@
-// eikon train <model> [--data …] [--config file.json] [--epochs|--steps] [--batch] [--lr] [--seed] [--out] [--resume <run>] [--quiet]
+// eikon train <model> [--data …] [--config file.json] [--epochs|--steps] [--batch] [--lr] [--seed] [--out] [--resume <run>] [--shards n] [--quiet]
 import { existsSync, readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { ModelFamily } from "../models/index.js";
@@ -29,6 +29,7 @@ interface TrainFlags {
   sampleEvery?: number;
   onNan?: "stop" | "rollback";
   quiet?: boolean;
+  shards?: number;
 }
 
 /** Flags that a resumed run takes from its config.json instead. */
@@ -79,6 +80,7 @@ export function trainCommand(io: Output, state: CliState): Command {
     .option("--sample-every <n>", "sample picture every n steps (default: at each checkpoint; 0: never)", nonNegativeInt)
     .addOption(new Option("--on-nan <mode>", "on a non-finite loss or gradient: stop, or reload the last checkpoint and halve the learning rate").choices(["stop", "rollback"]))
     .option("--quiet", "no progress output")
+    .option("--shards <n>", "split each batch into n shards trained at once in worker threads (data parallel; for models without batch norm or EMA; faster on conv nets)", positiveInt)
     .action(async (modelName: string | undefined, flags: TrainFlags) => {
       const { findFamily } = await modelsLayer();
       const { loadRun, readRunConfig, train } = await trainLayer();
@@ -96,13 +98,13 @@ export function trainCommand(io: Output, state: CliState): Command {
       let run: () => ReturnType<typeof train>;
       if (flags.resume !== undefined) {
         const given = FIXED_ON_RESUME.filter((k) => flags[k] !== undefined);
-        if (given.length) throw new UsageError(`--resume continues a run with the settings in its config.json; drop ${given.map(flagName).join(", ")} (only --steps, --on-nan and --quiet may be given)`);
+        if (given.length) throw new UsageError(`--resume continues a run with the settings in its config.json; drop ${given.map(flagName).join(", ")} (only --steps, --on-nan, --shards and --quiet may be given)`);
         const cfg = readRunConfig(flags.resume);
         if (modelName !== undefined && modelName !== cfg.family) throw new UsageError(`run '${flags.resume}' trained model '${cfg.family}', not '${modelName}'`);
         if (cfg.data.spec === null) throw new UsageError(`run '${flags.resume}' was trained on data given in code (${cfg.data.name}); resume it from code with train(…, { out, resume: true })`);
         const { model } = await loadRun(flags.resume);
         const evalData = cfg.data.eval?.spec ? { spec: cfg.data.eval.spec, subset: cfg.data.eval.subset } : undefined;
-        const options: TrainOptions = { out: flags.resume, resume: true, steps: flags.steps, onNan: flags.onNan, evalData, progress, signal: controller.signal };
+        const options: TrainOptions = { out: flags.resume, resume: true, steps: flags.steps, onNan: flags.onNan, evalData, progress, signal: controller.signal, shards: flags.shards };
         run = () => train(model, { spec: cfg.data.spec!, subset: cfg.data.subset }, options);
       } else {
         if (modelName === undefined) throw new UsageError("missing model name: eikon train <model> (see `eikon list`), or eikon train --resume <run>");
@@ -128,6 +130,7 @@ export function trainCommand(io: Output, state: CliState): Command {
           onNan: flags.onNan,
           progress,
           signal: controller.signal,
+          shards: flags.shards,
         };
         run = () => train(model, { spec: flags.data ?? family.recipe.data, subset: flags.subset }, options);
       }

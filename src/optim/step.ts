@@ -5,11 +5,13 @@
 // into one flat tensor (the optimizer updates the flat vector elementwise; its state is a few
 // flat leaves), buffers into another, so a step feeds and returns a handful of large arrays
 // however many layers the model has. The learning rate is an input: schedules never recompile.
-import { Tensor, compile, flattenTree, scalar, valueAndGrad, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
+import { Tensor, compile, flattenTree, mapTree, scalar, valueAndGrad, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
+import { workerBackend } from "../engine/worker-backend.js";
 import { packInGraph, packSpec, packTree, packedPieces, unpackTree, type PackSpec } from "../engine/packing.js";
 import { Context, type Noise, type NoiseCount } from "../nn/context.js";
 import { combine, partition, type TensorInfo } from "../nn/module.js";
 import type { Optimizer } from "./optimizer.js";
+import { averagePieces, leadingSize, shardSizes, splitNoise, splitRows, weightedSum } from "./shards.js";
 
 /** What a step carries from one call to the next. */
 export interface StepState<S = unknown> {
@@ -45,6 +47,16 @@ export interface TrainStepOptions<M, B, S, Aux> {
    * the whole update in the graph and every state immutable.
    */
   hostUpdate?: boolean;
+  /**
+   * Split each batch along its first axis into this many shards that run at once, each in a
+   * session of its own in a worker thread (see shards.ts; default 1: no split). The loss must be a
+   * mean over the batch's examples (aux values must be scalar means, averaged the same way), the forward must not
+   * update buffers (batch norm's statistics would be per shard), and the optimizer must have a
+   * host update. Faster where ONNX Runtime's op threads scale poorly (conv nets).
+   */
+  shards?: number;
+  /** Where shards run (default: workerBackend with one op thread per session). */
+  shardBackend?: Backend;
 }
 
 export interface TrainStep<M, B, S, Aux> {
@@ -116,7 +128,14 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     return { loss: value, aux: aux as Aux, params: upd.params, buffers: newBuffers, opt: upd.state };
   };
 
-  const compiled = compile(body, { name: label, backend: opts.backend });
+  const shards = opts.shards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`${label}: shards must be a positive integer, got ${shards}`);
+  if (shards > 1 && !host) {
+    throw new Error(`${label}: shards average the shards' gradients on the host, so they need an optimizer with a host update and hostUpdate not false`);
+  }
+  const sharded = shards > 1 ? (opts.shardBackend ?? workerBackend({ threads: 1 })) : null;
+  const compiledShards = sharded ? Array.from({ length: shards }, (_, i) => compile(body, { name: `${label}[shard ${i}]`, backend: sharded })) : [];
+  const compiled = compiledShards[0] ?? compile(body, { name: label, backend: opts.backend });
   const lrTensor = (lr: Tensor | number, state: StepState<S>) => (typeof lr === "number" ? scalar(lr, state.params.dtype) : lr);
   const updateStats = { calls: 0, ms: 0 };
   const finish = (state: StepState<S>, r: RawOutput<S, Aux>, lr: Tensor): StepOutput<S, Aux> => {
@@ -129,12 +148,37 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     return { loss: r.loss, aux: r.aux, state: { params: upd.params, buffers, opt: upd.state } };
   };
 
-  const step = async (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) => {
-    const rate = lrTensor(lr, state);
-    return finish(state, await compiled(state, batch, rate, noise ?? {}), rate);
+  /** The batch in shards, each with its share of the noise and its weight n_shard / n. */
+  const plan = (state: StepState<S>, batch: B, noise: Noise) => {
+    const flat = flattenTree(batch);
+    const n = leadingSize(flat.leaves, label);
+    const sizes = shardSizes(n, shards);
+    const batches = splitRows(flat.leaves, sizes).map((leaves) => flat.rebuild(leaves) as B);
+    const noises = splitNoise(noise, batches.map((b) => stepApi.measureNoise(state, b)), label);
+    return { batches, noises, weights: sizes.map((k) => k / n) };
+  };
+  /** The shards' results as one: loss, aux and gradient averaged with the shards' weights. */
+  const reduce = (rs: RawOutput<S, Aux>[], weights: number[]): RawOutput<S, Aux> => {
+    if (rs.some((r) => r.buffers)) {
+      throw new Error(`${label}: this forward updates buffers (batch norm's running statistics, spectral norm's vectors), which shards would compute per shard; train it without shards`);
+    }
+    const auxLeaves = rs.map((r) => flattenTree(r.aux).leaves);
+    const aux = mapTree(rs[0].aux, (t, i) => {
+      if (t.size !== 1) throw new Error(`${label}: with shards every aux value must be a scalar (a mean over the batch, averaged over the shards); got one of shape [${t.shape.join(", ")}]`);
+      return weightedSum(auxLeaves.map((l) => l[i]), weights);
+    });
+    return { loss: weightedSum(rs.map((r) => r.loss), weights), aux, buffers: null, grad: averagePieces(rs.map((r) => r.grad!), weights) };
   };
 
-  return Object.assign(step, {
+  const step = async (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) => {
+    const rate = lrTensor(lr, state);
+    if (!sharded) return finish(state, await compiled(state, batch, rate, noise ?? {}), rate);
+    const p = plan(state, batch, noise ?? {});
+    const rs = await Promise.all(compiledShards.map((c, i) => c(state, p.batches[i], rate, p.noises[i])));
+    return finish(state, reduce(rs, p.weights), rate);
+  };
+
+  const stepApi = Object.assign(step, {
     init(model: M): StepState<S> {
       const parts = partition(model, opts.isParam);
       const ps = packSpec(parts.params);
@@ -153,7 +197,9 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     },
     eager(state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) {
       const rate = lrTensor(lr, state);
-      return finish(state, body(state, batch, rate, noise ?? {}), rate);
+      if (!sharded) return finish(state, body(state, batch, rate, noise ?? {}), rate);
+      const p = plan(state, batch, noise ?? {});
+      return finish(state, reduce(p.batches.map((b, i) => body(state, b, rate, p.noises[i])), p.weights), rate);
     },
     measureNoise(state: StepState<S>, batch: B): NoiseCount {
       const s = need(state.params);
@@ -166,6 +212,9 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     compiled,
     stats: compiled.stats,
     updateStats,
-    dispose: () => compiled.dispose(),
+    dispose: async () => {
+      await Promise.all((compiledShards.length ? compiledShards : [compiled]).map((c) => c.dispose()));
+    },
   });
+  return stepApi;
 }

@@ -10,6 +10,8 @@ import { add, compile, mul, packInGraph, packedPieces, packSpec, packTree, resha
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
 import { combine, partition } from "../nn/index.js";
 import type { HostUpdate, Optimizer } from "../optim/index.js";
+import { averagePieces, piecesNorm, shardSizes, splitNoise, splitRows, weightedSum } from "../optim/shards.js";
+import { workerBackend } from "../engine/worker-backend.js";
 import type { BatchTensors, GenerativeModel, Objective } from "../models/index.js";
 import { symbolic } from "../models/index.js";
 
@@ -117,7 +119,10 @@ export class ObjectiveStep {
   readonly host: HostUpdate<unknown> | undefined;
   /** Time in the host update. */
   readonly updateStats = { calls: 0, ms: 0 };
+  /** The train function once per shard, each in a worker session (empty without shards). */
+  private readonly trainShards: Compiled<[StepArgs], StepResult>[] = [];
   private noiseCache = new Map<string, NoiseCount>();
+  private updatesCache = new Map<string, boolean>();
 
   constructor(
     readonly model: GenerativeModel,
@@ -125,6 +130,8 @@ export class ObjectiveStep {
     readonly layouts: PlayerLayout[],
     readonly optimizer: Optimizer,
     backend?: Backend,
+    /** Data-parallel shards of each train step (optim/shards.ts); 1: none. */
+    readonly shards = 1,
   ) {
     const me = objective.player;
     const mine = layouts.find((l) => l.name === me);
@@ -132,7 +139,9 @@ export class ObjectiveStep {
     const label = `${model.family}.${objective.name}`;
     const host = (this.host = optimizer.host);
 
-    this.train = compile((a: StepArgs): StepResult => {
+    if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
+    if (shards > 1 && !host) throw new Error(`objective '${objective.name}': shards average gradients on the host, and this player's optimizer has no host update`);
+    const trainBody = (a: StepArgs): StepResult => {
       const ctx = Context.train(a.noise);
       const trees = this.unpack(a.params, a.buffers);
       const vg = valueAndGrad(
@@ -161,13 +170,51 @@ export class ObjectiveStep {
       const gradNorm = sqrt(sum(mul(g, g)));
       const upd = this.optimizer.update(g, a.opt, a.params[me], a.lr);
       return { loss: value, metrics: aux, gradNorm, params: upd.params as Tensor, opt: upd.state, buffers };
-    }, { name: `${label}.train`, backend });
+    };
+    this.train = compile(trainBody, { name: `${label}.train`, backend });
+    if (shards > 1) {
+      const workers = workerBackend({ threads: 1 });
+      for (let i = 0; i < shards; i++) this.trainShards.push(compile(trainBody, { name: `${label}.train[shard ${i}]`, backend: workers }));
+    }
 
     this.evaluate = compile((a: EvalArgs): EvalResult => {
       const ctx = Context.eval(a.noise);
       const trees = this.unpack(a.params, a.buffers);
       return this.callLoss(trees.params, trees.buffers, a.batch, ctx, a.step);
     }, { name: `${label}.eval`, backend });
+  }
+
+  /**
+   * Why this objective cannot train in shards on batches of this shape, or null if it can: the
+   * batch must split, and the forward must not update buffers (statistics would be per shard).
+   */
+  shardProblem(state: { params: Record<string, Tensor>; buffers: Record<string, Tensor> }, batch: BatchTensors): string | null {
+    if (this.shards === 1) return null;
+    if (batch.x.shape[0] < this.shards) return `a batch of ${batch.x.shape[0]} cannot be split into ${this.shards} shards`;
+    this.noiseNeeded(state, batch, true);
+    if (this.updatesCache.get(this.cacheKey(true, batch))) {
+      return `objective '${this.objective.name}' of model '${this.model.family}' updates buffers in training (batch norm's running statistics, spectral norm's vectors, an EMA of weights), which shards would compute per shard; train it without shards`;
+    }
+    return null;
+  }
+
+  /** One train step: the compiled function, or its shards at once with their results averaged (weights n_shard / n). */
+  async trainOn(a: StepArgs): Promise<StepResult> {
+    if (this.trainShards.length === 0) return this.train(a);
+    const why = this.shardProblem(a, a.batch);
+    if (why) throw new Error(why);
+    const n = a.batch.x.shape[0];
+    const sizes = shardSizes(n, this.shards);
+    const leaves = a.batch.labels ? [a.batch.x, a.batch.labels] : [a.batch.x];
+    const batches = splitRows(leaves, sizes).map(([x, labels]): BatchTensors => (labels ? { x, labels } : { x }));
+    const noises = splitNoise(a.noise, batches.map((b) => this.noiseNeeded(a, b, true)), `objective '${this.objective.name}'`);
+    const weights = sizes.map((k) => k / n);
+    const rs = await Promise.all(this.trainShards.map((c, i) => c({ ...a, batch: batches[i], noise: noises[i] })));
+    const grad = averagePieces(rs.map((r) => r.grad!), weights);
+    const metrics = Object.fromEntries(Object.keys(rs[0].metrics).map((k) => [k, weightedSum(rs.map((r) => r.metrics[k]), weights)]));
+    const norm = piecesNorm(grad);
+    const gradNorm = new Tensor([], grad[0].dtype, grad[0].dtype === "float64" ? Float64Array.of(norm) : Float32Array.of(norm));
+    return { loss: weightedSum(rs.map((r) => r.loss), weights), metrics, gradNorm, grad, buffers: {} };
   }
 
   /**
@@ -205,7 +252,7 @@ export class ObjectiveStep {
 
   /** Noise one step needs for a batch of this shape (train or eval mode), from a symbolic trace. */
   noiseNeeded(state: { params: Record<string, Tensor>; buffers: Record<string, Tensor> }, batch: BatchTensors, train: boolean): NoiseCount {
-    const key = `${train}|${batch.x.shape.join(",")}|${batch.labels ? "l" : ""}`;
+    const key = this.cacheKey(train, batch);
     let need = this.noiseCache.get(key);
     if (!need) {
       const ctx = Context.measure({ train });
@@ -213,11 +260,16 @@ export class ObjectiveStep {
       this.callLoss(trees.params, trees.buffers, symbolic(batch), ctx, new Tensor([], "float32", null));
       need = ctx.used;
       this.noiseCache.set(key, need);
+      this.updatesCache.set(key, ctx.hasUpdates);
     }
     return need;
   }
 
+  private cacheKey(train: boolean, batch: BatchTensors): string {
+    return `${train}|${batch.x.shape.join(",")}|${batch.labels ? "l" : ""}`;
+  }
+
   async dispose(): Promise<void> {
-    await Promise.all([this.train.dispose(), this.evaluate.dispose()]);
+    await Promise.all([this.train.dispose(), this.evaluate.dispose(), ...this.trainShards.map((c) => c.dispose())]);
   }
 }

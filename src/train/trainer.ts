@@ -54,6 +54,14 @@ export interface TrainOptions extends TrainOptionsBase {
   /** Aborting stops the run after the current step, with a checkpoint (status "interrupted"). */
   signal?: AbortSignal;
   backend?: Backend;
+  /**
+   * Split every training batch into this many shards that run at once, each in a worker thread
+   * with one op thread (data parallelism on one machine; default 1). For losses that are means
+   * over examples and models without buffer updates in training (no batch norm, no EMA); faster
+   * where ONNX Runtime's op threads scale poorly (conv nets). Not recorded in the run: an
+   * execution choice, like the backend.
+   */
+  shards?: number;
 }
 
 export interface TrainResult {
@@ -133,7 +141,7 @@ class Trainer {
       this.optimizers[player] = makeOptimizer(spec);
       this.schedules[player] = makeSchedule(opts.schedule, spec.lr, opts.steps);
     }
-    this.steps = model.objectives.map((o) => new ObjectiveStep(model, o, this.layouts, this.optimizers[o.player], options.backend));
+    this.steps = model.objectives.map((o) => new ObjectiveStep(model, o, this.layouts, this.optimizers[o.player], options.backend, options.shards ?? 1));
     this.runner = new QueryRunner(model, options.backend);
     this.state = packPlayers(model.players, this.layouts, this.optimizers);
     this.rng = new Rng(seed).fork();
@@ -206,7 +214,7 @@ class Trainer {
       for (let r = 0; r < (obj.steps ?? 1); r++) {
         if (oi === 0 || batch === null) batch = toBatchTensors(await this.iterator.next());
         const noise = Context.sampleNoise(this.rng, os.noiseNeeded(this.state, batch, true));
-        const out = await os.train({ params: this.state.params, buffers: this.state.buffers, opt: this.state.opt[obj.player], batch, noise, step: stepT, lr });
+        const out = await os.trainOn({ params: this.state.params, buffers: this.state.buffers, opt: this.state.opt[obj.player], batch, noise, step: stepT, lr });
         const loss = out.loss.item();
         const metrics = Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, v.item()]));
         const bad = checkFinite(this.step + 1, obj, loss, metrics, out.gradNorm.item());
@@ -352,7 +360,18 @@ export async function train(model: GenerativeModel, data: DataInput, options: Tr
     transforms: dataTransforms(model.dataTransform),
   });
 
+  if (options.shards !== undefined && !(Number.isInteger(options.shards) && options.shards >= 1)) throw new TrainSetupError(`shards must be a positive integer, got ${options.shards}`);
   const t = new Trainer(model, source, iterator, evalResolved?.source ?? null, opts, seed, paths, options);
+  // shards that cannot work are refused before anything is written
+  if ((options.shards ?? 1) > 1) {
+    const batch: BatchTensors = { x: new Tensor([opts.batchSize, ...model.dataShape], "float32", null) };
+    if (source.numClasses !== undefined) batch.labels = new Tensor([opts.batchSize], "int32", null);
+    const why = t.steps.map((os) => os.shardProblem(t.state, batch)).find((w) => w !== null);
+    if (why) {
+      await t.dispose();
+      throw new TrainSetupError(`shards = ${options.shards}: ${why}`);
+    }
+  }
   let unlock = () => {};
   if (paths) {
     mkdirSync(paths.root, { recursive: true });
