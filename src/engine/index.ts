@@ -10,6 +10,8 @@ export { buildGraph, checkGraph, printGraph } from "./ir.js";
 export type { IRGraph, IRNode, IRValue } from "./ir.js";
 export { emitOnnx, OPSET } from "./onnx.js";
 export { nativeBackend, wasmBackend, getDefaultBackend, setDefaultBackend } from "./runtime.js";
+export { workerBackend } from "./worker-backend.js";
+export type { WorkerOptions } from "./worker-backend.js";
 export type { Backend, Session, HostArray } from "./runtime.js";
 export { flatten as flattenTree, mapTree, leavesOf, TREE_NODE } from "./tree.js";
 export type { Tree } from "./tree.js";

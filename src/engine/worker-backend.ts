@@ -86,8 +86,14 @@ class WorkerSession implements Session {
     return next;
   }
 
+  /** Creates the worker's session; on failure the worker is stopped and the error passed on. */
   async create(model: Uint8Array, options: Record<string, unknown>): Promise<void> {
-    await this.request({ type: "create", model, options });
+    try {
+      await this.request({ type: "create", model, options });
+    } catch (e) {
+      await this.worker.terminate();
+      throw e;
+    }
   }
 
   async run(feeds: Record<string, HostArray>): Promise<Record<string, HostArray>> {

@@ -11,7 +11,7 @@ import { Context, type Noise, type NoiseCount } from "../nn/index.js";
 import { combine, partition } from "../nn/index.js";
 import type { HostUpdate, Optimizer } from "../optim/index.js";
 import { averagePieces, piecesNorm, shardSizes, splitNoise, splitRows, weightedSum } from "../optim/shards.js";
-import { workerBackend } from "../engine/worker-backend.js";
+import { workerBackend } from "../engine/index.js";
 import type { BatchTensors, GenerativeModel, Objective } from "../models/index.js";
 import { symbolic } from "../models/index.js";
 
