@@ -116,7 +116,8 @@ export function evalCommand(io: Output): Command {
       const dataName = ref ? `${ref.spec}${ref.subset ? `[:${ref.subset}]` : ""}` : null;
       const time = new Date().toISOString();
       for (const { metric, result } of results) {
-        appendFileSync(runPaths(run).evals, JSON.stringify({ metric, ...result, step, checkpoint: checkpoint.path, data: dataName, time }) + "\n");
+        const standing = flags.standingStats !== undefined ? { standingStats: flags.standingStats } : {};
+        appendFileSync(runPaths(run).evals, JSON.stringify({ metric, ...result, step, checkpoint: checkpoint.path, data: dataName, ...standing, time }) + "\n");
       }
       if (flags.json) {
         io.out(JSON.stringify({ run, checkpoint: checkpoint.path, step, data: dataName, results: results.map(({ metric, result }) => ({ metric, ...result })) }, null, 2) + "\n");

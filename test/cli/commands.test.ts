@@ -68,6 +68,8 @@ test("eikon sample/eval --standing-stats: recomputes a batch-norm sampler's stat
   const e = await eikon(["eval", ganRun, "--metric", "modes", "--n", "100", "--standing-stats", "2"]);
   assert.equal(e.code, 0, e.stderr);
   assert.match(e.stdout, /^mode-coverage +\d+ +modes of 8/m);
+  const line = JSON.parse(readFileSync(join(ganRun, "eval.jsonl"), "utf8").trim().split("\n").pop()!);
+  assert.equal(line.standingStats, 2);
   const none = await eikon(["sample", run, "--n", "4", "--npy", join(dir, "none.npy"), "--standing-stats", "2"]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--standing-stats: model 'vae' samples without batch norm; there are no running statistics to recompute/);
