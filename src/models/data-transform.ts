@@ -21,7 +21,8 @@ const STEPS: Record<string, { make: () => Transform | null; display?: (x: Float3
   "static-binarize": { make: () => staticBinarize() },
   symmetric: {
     make: () => toSymmetricRange(),
-    display: (x) => x.map((v) => (v + 1) / 2),
+    // clamped: a tanh output of −1 − ε in float32 would map just below 0
+    display: (x) => x.map((v) => Math.min(1, Math.max(0, (v + 1) / 2))),
   },
   dequantize: { make: () => dequantize() },
   logit: { make: () => logitTransform(), display: (x) => logitInverse(x) },

@@ -56,6 +56,8 @@ test("data transforms by name, and their inverse for display", () => {
   assert.equal(dataTransforms("dequantize+logit").length, 2);
   assert.throws(() => dataTransforms("binarise"), new RegExp(`unknown data transform 'binarise'.*${DATA_TRANSFORM_STEPS.join(", ")}`));
   assert.deepEqual(Array.from(toDisplayRange("symmetric", new Float32Array([-1, 0, 1]))), [0, 0.5, 1]);
+  // a tanh output just past ±1 in float32 stays inside [0, 1] for display and for .npy files
+  assert.deepEqual(Array.from(toDisplayRange("symmetric", new Float32Array([-1.0000001, 1.0000001]))), [0, 1]);
   assert.deepEqual(Array.from(toDisplayRange("binarize", new Float32Array([0.25]))), [0.25]);
 });
 

@@ -72,13 +72,14 @@ export function valueSpan(x: ArrayLike<number>): { min: number; max: number } {
 export const RANGE_SLACK = 1e-3;
 
 /**
- * The range of float images from their values: [−1, 1] ("symmetric") when any value is below 0,
- * else [0, 1] ("unit"); null when the values fit neither (e.g. 0–255 saved as floats).
+ * The range of float images from their values: [−1, 1] ("symmetric") when a value is below 0 by
+ * more than rounding (RANGE_SLACK), else [0, 1] ("unit": a tanh output mapped to [0, 1] in float32
+ * can dip to −1e-7); null when the values fit neither (e.g. 0–255 saved as floats).
  */
 export function inferImageRange(x: ArrayLike<number>): "unit" | "symmetric" | null {
   const { min, max } = valueSpan(x);
   if (max > 1 + RANGE_SLACK) return null;
-  if (min >= 0) return "unit";
+  if (min >= -RANGE_SLACK) return "unit";
   return min >= -1 - RANGE_SLACK ? "symmetric" : null;
 }
 

@@ -18,8 +18,10 @@ describe("sample files", () => {
     for (const s of [[5], [5, 3], [5, 3, 28, 28], [5, 28, 27], [5, 1, 2]]) assert.equal(sampleKind(s), null, s.join(","));
   });
 
-  it("inferImageRange: [0, 1] unless a value is below 0, then [−1, 1]; neither for 0–255", () => {
+  it("inferImageRange: [0, 1] unless a value is below 0 by more than rounding, then [−1, 1]; neither for 0–255", () => {
     assert.equal(inferImageRange([0, 0.5, 1]), "unit");
+    // (tanh + 1) / 2 in float32: −1.19e-7 is rounding, not a [−1, 1] image (was read as one: FID 1095 instead of 191)
+    assert.equal(inferImageRange([-1.1920929e-7, 0.5, 1]), "unit");
     assert.equal(inferImageRange([-1, 0, 1]), "symmetric");
     assert.equal(inferImageRange([-0.2, 0.3]), "symmetric");
     assert.equal(inferImageRange([0, 255]), null);
