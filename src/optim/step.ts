@@ -148,13 +148,21 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     return { loss: r.loss, aux: r.aux, state: { params: upd.params, buffers, opt: upd.state } };
   };
 
+  // noise per shard batch shape, measured once (a symbolic trace of the loss costs milliseconds)
+  const shardNeeds = new Map<string, NoiseCount>();
+  const shardNoise = (state: StepState<S>, b: B): NoiseCount => {
+    const key = flattenTree([state.params, b]).leaves.map((t) => `${t.dtype}[${t.shape.join(",")}]`).join(";");
+    let need = shardNeeds.get(key);
+    if (!need) shardNeeds.set(key, (need = stepApi.measureNoise(state, b)));
+    return need;
+  };
   /** The batch in shards, each with its share of the noise and its weight n_shard / n. */
   const plan = (state: StepState<S>, batch: B, noise: Noise) => {
     const flat = flattenTree(batch);
     const n = leadingSize(flat.leaves, label);
     const sizes = shardSizes(n, shards);
     const batches = splitRows(flat.leaves, sizes).map((leaves) => flat.rebuild(leaves) as B);
-    const noises = splitNoise(noise, batches.map((b) => stepApi.measureNoise(state, b)), label);
+    const noises = splitNoise(noise, batches.map((b) => shardNoise(state, b)), label);
     return { batches, noises, weights: sizes.map((k) => k / n) };
   };
   /** The shards' results as one: loss, aux and gradient averaged with the shards' weights. */
