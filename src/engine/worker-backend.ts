@@ -28,8 +28,17 @@ parentPort.on("message", async (m) => {
       for (const k of Object.keys(m.feeds)) { const a = m.feeds[k]; feeds[k] = new ort.Tensor(a.type, a.data, a.shape); }
       const r = await session.run(feeds);
       const out = {};
-      for (const k of Object.keys(r)) out[k] = { type: r[k].type, data: r[k].data, dims: r[k].dims };
-      parentPort.postMessage({ ok: true, out });
+      const transfer = [];
+      for (const k of Object.keys(r)) {
+        out[k] = { type: r[k].type, data: r[k].data, dims: r[k].dims };
+        const b = r[k].data.buffer;
+        if (b instanceof ArrayBuffer && !transfer.includes(b)) transfer.push(b);
+      }
+      try {
+        parentPort.postMessage({ ok: true, out }, transfer);
+      } catch {
+        parentPort.postMessage({ ok: true, out });
+      }
     } else if (m.type === "release") {
       if (session) await session.release();
       session = null;
@@ -98,12 +107,16 @@ class WorkerSession implements Session {
 
   async run(feeds: Record<string, HostArray>): Promise<Record<string, HostArray>> {
     const msg: Record<string, { type: string; data: TypedArray; shape: readonly number[] }> = {};
+    const transfer: ArrayBuffer[] = [];
     for (const [name, a] of Object.entries(feeds)) {
-      // a view into a larger buffer (the optimizer's arena) would be cloned whole: copy its range only
+      // a view into a larger buffer (the optimizer's arena) would be cloned whole: copy its range
+      // only, and move that copy to the worker instead of cloning it again
       const whole = a.data.byteOffset === 0 && a.data.byteLength === a.data.buffer.byteLength;
-      msg[name] = { type: ORT_TYPE[a.dtype], data: whole ? a.data : (a.data.slice() as TypedArray), shape: a.shape };
+      const data = whole ? a.data : (a.data.slice() as TypedArray);
+      if (!whole) transfer.push(data.buffer as ArrayBuffer);
+      msg[name] = { type: ORT_TYPE[a.dtype], data, shape: a.shape };
     }
-    const r = await this.request({ type: "run", feeds: msg });
+    const r = await this.request({ type: "run", feeds: msg }, transfer);
     const out: Record<string, HostArray> = {};
     for (const [name, t] of Object.entries(r.out!)) {
       const dtype: DType = t.type === "float64" ? "float64" : t.type === "int32" ? "int32" : t.type === "bool" ? "bool" : "float32";
