@@ -4,8 +4,10 @@
 // optimizer has a host form (src/optim/host), else inside the same graph. Each player's
 // parameters travel packed into one flat tensor and its buffers into another; the optimizer
 // updates the flat vector elementwise, so its state is a few flat tensors. The learning rate and the step number are
-// inputs, so schedules and NaN rollbacks never recompile. (optim's trainStep does the same for a
-// single model; a game needs every player's state in each objective's step.)
+// inputs, so schedules and NaN rollbacks never recompile. With shards the train function is also
+// compiled once per shard in worker sessions and trainOn averages their results (optim/shards.ts).
+// (optim's trainStep does the same for a single model; a game needs every player's state in each
+// objective's step.)
 import { add, compile, mul, packInGraph, packedPieces, packSpec, packTree, reshape, sqrt, sum, Tensor, unpackTree, valueAndGrad, type Backend, type Compiled, type PackSpec } from "../engine/index.js";
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
 import { combine, partition } from "../nn/index.js";
