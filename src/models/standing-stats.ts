@@ -6,7 +6,7 @@
 // statistics of their own.
 import { compile, Tensor, type Backend, type Rng } from "../engine/index.js";
 import { allocate } from "../engine/dtype.js";
-import { Context, mapTensors, type TensorInfo } from "../nn/index.js";
+import { Context, mapTensors, namedTensors, type TensorInfo } from "../nn/index.js";
 import type { GenerativeModel } from "./model.js";
 import { getQuery, QueryRunner, symbolic } from "./query.js";
 
@@ -68,8 +68,7 @@ export async function standingStatistics<P>(model: GenerativeModel, opts: Standi
     await update.dispose();
   }
   // layers the sampler never reached: their counters are still 0; give them back their own
-  const before = new Map<string, Tensor>();
-  mapTensors(original, (t, info) => (isBatchCount(info) && before.set(info.name, t), t));
+  const before = namedTensors(original);
   let layers = 0;
   players = mapTensors(players, (t, info) => {
     if (!isBatchCount(info)) return t;

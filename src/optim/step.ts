@@ -5,8 +5,7 @@
 // into one flat tensor (the optimizer updates the flat vector elementwise; its state is a few
 // flat leaves), buffers into another, so a step feeds and returns a handful of large arrays
 // however many layers the model has. The learning rate is an input: schedules never recompile.
-import { Tensor, compile, flattenTree, mapTree, scalar, valueAndGrad, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
-import { workerBackend } from "../engine/index.js";
+import { Tensor, compile, flattenTree, mapTree, scalar, valueAndGrad, workerBackend, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
 import { packInGraph, packSpec, packTree, packedPieces, unpackTree, type PackSpec } from "../engine/packing.js";
 import { Context, type Noise, type NoiseCount } from "../nn/context.js";
 import { combine, partition, type TensorInfo } from "../nn/module.js";
