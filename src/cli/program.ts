@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { reportError } from "./errors.js";
+import { positiveInt } from "./parse.js";
 import { evalCommand } from "./eval.js";
 import { exportCommand } from "./export.js";
 import { listCommand } from "./list.js";
@@ -26,7 +27,14 @@ export function buildProgram(io: Output, state: CliState): Command {
     .version(version(), "-V, --version")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride()
-    .showHelpAfterError("(add --help for usage)");
+    .showHelpAfterError("(add --help for usage)")
+    .option("--threads <n>", "op threads of the native runtime (default: the machine's cores); 1 when running several jobs side by side", positiveInt)
+    .hook("preAction", async () => {
+      const threads = (program.opts() as { threads?: number }).threads;
+      if (threads === undefined) return;
+      const { nativeBackend, setDefaultBackend } = await import("../engine/index.js");
+      setDefaultBackend(nativeBackend({ threads }));
+    });
   const configure = (c: Command) => c.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).exitOverride().showHelpAfterError("(add --help for usage)");
   for (const c of [trainCommand(io, state), sampleCommand(io), evalCommand(io), exportCommand(io), listCommand(io), reportCommand(io)]) program.addCommand(configure(c));
   return program;

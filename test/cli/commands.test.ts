@@ -50,6 +50,14 @@ test("eikon sample: a PNG grid and a .npy from the run directory alone", async (
   const bytes = readFileSync(npy);
   assert.match(bytes.subarray(10, 80).toString("latin1"), /'descr': '<f4', 'fortran_order': False, 'shape': \(12, 1, 28, 28\)/);
   assert.equal(bytes.length - (bytes.readUInt16LE(8) + 10), 12 * 784 * 4);
+  // --threads (a program option, accepted after the command too) changes the op threads, not the samples
+  const npy1 = join(dir, "s1.npy");
+  const one = await eikon(["sample", run, "--n", "12", "--npy", npy1, "--temperature", "0.5", "--seed", "3", "--threads", "1"]);
+  assert.equal(one.code, 0, one.stderr);
+  const values = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset + b.readUInt16LE(8) + 10, b.byteOffset + b.length));
+  const a = values(bytes), b = values(readFileSync(npy1));
+  assert.equal(a.length, b.length);
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-5), "the same samples at one op thread");
 });
 
 test("eikon sample/eval --standing-stats: recomputes a batch-norm sampler's statistics; refused without batch norm", async () => {

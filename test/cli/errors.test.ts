@@ -37,6 +37,7 @@ test("bad flags and values exit 2 with commander's message", async () => {
   await usage(["sample", quadRun, "--out", "x.jpg"], /argument 'x\.jpg' is invalid\. expected a \.png file name\./);
   await usage(["eval", quadRun], /^error: required option '--metric <names>' not specified/);
   await usage(["frobnicate"], /^error: unknown command 'frobnicate'/);
+  await usage(["--threads", "0", "list"], /^error: option '--threads <n>' argument '0' is invalid\. expected a positive integer\./);
   await usage(["sample"], /^error: missing required argument 'run'/);
 });
 
