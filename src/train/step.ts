@@ -194,6 +194,14 @@ export class ObjectiveStep {
     if (this.shards === 1) return null;
     if (batch.x.shape[0] < this.shards) return `a batch of ${batch.x.shape[0]} cannot be split into ${this.shards} shards`;
     this.noiseNeeded(state, batch, true);
+    for (const k of new Set(shardSizes(batch.x.shape[0], this.shards))) {
+      const rows = (t: Tensor) => new Tensor([k, ...t.shape.slice(1)], t.dtype, null);
+      try {
+        this.noiseNeeded(state, batch.labels ? { x: rows(batch.x), labels: rows(batch.labels) } : { x: rows(batch.x) }, true);
+      } catch (e) {
+        return `a shard of ${k} of the batch's ${batch.x.shape[0]} examples: ${(e as Error).message}`;
+      }
+    }
     if (this.updatesCache.get(this.cacheKey(true, batch))) {
       return `objective '${this.objective.name}' of model '${this.model.family}' updates buffers in training (batch norm's running statistics, spectral norm's vectors, an EMA of weights), which shards would compute per shard; train it without shards`;
     }

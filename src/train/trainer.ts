@@ -362,10 +362,20 @@ export async function train(model: GenerativeModel, data: DataInput, options: Tr
 
   if (options.shards !== undefined && !(Number.isInteger(options.shards) && options.shards >= 1)) throw new TrainSetupError(`shards must be a positive integer, got ${options.shards}`);
   const t = new Trainer(model, source, iterator, evalResolved?.source ?? null, opts, seed, paths, options);
-  // shards that cannot work are refused before anything is written
+  // batches the objectives cannot take (a packing discriminator's multiple) and shards that
+  // cannot work are refused before anything is written
+  const rows = Math.min(opts.batchSize, source.n);
+  const batch: BatchTensors = { x: new Tensor([rows, ...model.dataShape], "float32", null) };
+  if (source.numClasses !== undefined) batch.labels = new Tensor([rows], "int32", null);
+  for (const os of t.steps) {
+    try {
+      os.noiseNeeded(t.state, batch, true);
+    } catch (e) {
+      await t.dispose();
+      throw new TrainSetupError(`model '${model.family}' cannot train on batches of ${rows}: ${(e as Error).message}`);
+    }
+  }
   if ((options.shards ?? 1) > 1) {
-    const batch: BatchTensors = { x: new Tensor([opts.batchSize, ...model.dataShape], "float32", null) };
-    if (source.numClasses !== undefined) batch.labels = new Tensor([opts.batchSize], "int32", null);
     const why = t.steps.map((os) => os.shardProblem(t.state, batch)).find((w) => w !== null);
     if (why) {
       await t.dispose();
