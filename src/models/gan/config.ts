@@ -48,6 +48,13 @@ export type GanConfig = {
   gpWeight: number;
   /** WGAN's weight clipping c: every critic weight stays in [−c, c] (applied by the optimizer recipe). */
   clip: number;
+  /**
+   * PacGAN packing (Lin et al., 2018, "PacGAN: The power of two samples in generative adversarial
+   * networks"): D judges packs of this many examples, all real or all fake, stacked along the
+   * channel axis (MLP: laid end to end), so it sees the joint distribution of m draws and can
+   * penalize a generator that drops modes. 1: plain D. Training batches must be multiples of it.
+   */
+  pack: number;
   /** Spectral normalization on every weight layer of D (one power iteration per training forward). */
   spectralNorm: boolean;
   /** σ₀ of instance noise N(0, σ²) added to D's real and fake inputs; 0: none. */
@@ -75,6 +82,7 @@ const BASE: Omit<GanConfig, "arch" | "dataShape" | "latent" | "hidden" | "channe
   gBatchNorm: false,
   dSteps: null,
   gSteps: 1,
+  pack: 1,
   gpWeight: 10,
   clip: 0.01,
   spectralNorm: false,
@@ -149,6 +157,7 @@ export function resolveGanConfig(partial: Partial<GanConfig>, defaults: GanConfi
   oneOf("loss", c.loss, GAN_LOSSES);
   if (c.dSteps !== null) posInt("dSteps", c.dSteps);
   posInt("gSteps", c.gSteps);
+  posInt("pack", c.pack);
   nonNeg("gpWeight", c.gpWeight);
   if (!(typeof c.clip === "number" && c.clip > 0 && Number.isFinite(c.clip))) fail(`clip must be a finite number > 0, got ${JSON.stringify(c.clip)}`);
   bool("spectralNorm", c.spectralNorm);

@@ -27,7 +27,7 @@ import { Context } from "../../nn/index.js";
 import type { GenerativeModel, ModelFamily, OptimizerSpec, Query, SampleOptions, TrainingRecipe } from "../model.js";
 import { registerFamily } from "../registry.js";
 import { DCGAN_DEFAULTS, GAN_MNIST_DEFAULTS, GAN_TOY_DEFAULTS, defaultDSteps, resolveGanConfig, type GanConfig, type GanLoss } from "./config.js";
-import { Generator, buildDiscriminatorNet, buildGeneratorNet, withFlatParams } from "./networks.js";
+import { Generator, buildDiscriminatorNet, buildGeneratorNet, judge, withFlatParams } from "./networks.js";
 import { ganObjectives, type GanPlayers } from "./objectives.js";
 
 export interface GanModel extends GenerativeModel<GanPlayers> {
@@ -109,10 +109,14 @@ function queries(c: GanConfig): Record<"sample" | "decode" | "energy", Query<Gan
     energy: {
       run: ({ discriminator }, inp, ctx) => {
         const x = need(inp, "x", "data");
-        const out = discriminator.forward(E.reshape(x, [x.shape[0], ...c.dataShape]), layerCtx(ctx));
-        return E.neg(E.reshape(out, [x.shape[0]]));
+        const n = x.shape[0];
+        const xs = E.reshape(x, [n, ...c.dataShape]);
+        // a packing D scores each example in a pack of copies of itself: [n, m, ...] → n·m rows, n packs
+        const rows = c.pack === 1 ? xs : E.reshape(E.broadcastTo(E.reshape(xs, [n, 1, ...c.dataShape]), [n, c.pack, ...c.dataShape]), [n * c.pack, ...c.dataShape]);
+        const out = judge(c, discriminator, rows, layerCtx(ctx));
+        return E.neg(E.reshape(out, [n]));
       },
-      describe: "−D(x): the negated discriminator logit (critic score for WGAN) per example, the energy of the GAN's energy-based reading",
+      describe: `−D(x): the negated discriminator logit (critic score for WGAN) per example, the energy of the GAN's energy-based reading${c.pack > 1 ? ` (D packs ${c.pack}: each example judged in a pack of ${c.pack} copies of itself)` : ""}`,
     },
   };
 }
@@ -155,7 +159,7 @@ function family(name: string, description: string, defaults: GanConfig): ModelFa
   };
 }
 
-const LOSS_NOTE = "loss ns | minimax | lsgan | wgan | wgan-gp; spectralNorm, instanceNoise, proximal, ema";
+const LOSS_NOTE = "loss ns | minimax | lsgan | wgan | wgan-gp; spectralNorm, instanceNoise, proximal, ema, pack";
 
 export const ganToyFamily = family("gan-toy", `MLP GAN on 2-D toy data (25 Gaussians), WGAN-GP by default; ${LOSS_NOTE}`, GAN_TOY_DEFAULTS);
 export const ganMnistFamily = family("gan-mnist", `fully connected GAN on MNIST (two hidden layers of 512 in G and D); ${LOSS_NOTE}`, GAN_MNIST_DEFAULTS);

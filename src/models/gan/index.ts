@@ -7,6 +7,6 @@ export { discriminatorLoss, generatorLoss, gradientPenalty, perExampleNorm, inst
 export type { GradientPenalty } from "./losses.js";
 export { ganObjectives, discriminatorStep, generatorStep, generate } from "./objectives.js";
 export type { GanPlayers } from "./objectives.js";
-export { Generator, buildGeneratorNet, buildDiscriminatorNet, flatParams, withFlatParams, paramSpec } from "./networks.js";
+export { Generator, buildGeneratorNet, buildDiscriminatorNet, judge, flatParams, withFlatParams, paramSpec } from "./networks.js";
 export { create } from "./create.js";
 export type { GanFamilyName } from "./create.js";

@@ -63,14 +63,15 @@ export interface GradientPenalty {
 /**
  * WGAN-GP's penalty on interpolates x̂ = ε·real + (1 − ε)·fake (ε: [B, 1, …] uniform draws). The
  * input gradient is itself a traced computation, so the penalty's gradient with respect to the
- * critic's parameters is a second-order one (double backprop).
+ * critic's parameters is a second-order one (double backprop). With a packing critic (`pack`
+ * consecutive examples per output), the norm is per pack: the gradient of one output over its input.
  */
-export function gradientPenalty(critic: (x: Tensor) => Tensor, real: Tensor, fake: Tensor, eps: Tensor): GradientPenalty {
+export function gradientPenalty(critic: (x: Tensor) => Tensor, real: Tensor, fake: Tensor, eps: Tensor, pack = 1): GradientPenalty {
   const xh = add(mul(eps, real), mul(sub(1, eps), fake));
   const out = sum(critic(xh));
   const [g] = vjp([out], [scalar(1, out.dtype)], [xh]);
   if (!g) throw new Error("gradientPenalty: the critic's output does not depend on its input");
-  const norm = perExampleNorm(g);
+  const norm = perExampleNorm(pack === 1 ? g : reshape(g, [g.shape[0] / pack, -1]));
   return { penalty: mean(square(sub(norm, 1))), gradNorm: mean(norm) };
 }
 

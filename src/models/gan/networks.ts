@@ -68,14 +68,14 @@ export function buildGeneratorNet(c: GanConfig, rng: Rng): Sequential {
   return new Sequential(...layers);
 }
 
-/** D's network: x [B, ...dataShape] → logits [B, 1]. */
+/** D's network: packs [B / pack, pack·C, H, W] (MLP: [B / pack, pack·dataShape[0], …]) → logits [B / pack, 1]; see judge(). */
 export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
   const layers: Layer[] = [];
   const sn = (l: Linear | Conv2d): Layer => (c.spectralNorm ? new SpectralNorm(l, { rng }) : l);
   const act = () => activation(c.dActivation, c.leak);
   if (c.arch === "mlp") {
     if (c.dataShape.length > 1) layers.push(new Flatten());
-    let inF = flatSize(c.dataShape);
+    let inF = flatSize(c.dataShape) * c.pack;
     for (const h of c.hidden) {
       layers.push(sn(new Linear(inF, h, { rng })), act());
       inF = h;
@@ -83,7 +83,7 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
     layers.push(sn(new Linear(inF, 1, { rng })));
   } else {
     const [ch, h, w] = c.dataShape;
-    let inC = ch;
+    let inC = ch * c.pack;
     for (const out of c.channels) {
       layers.push(sn(new Conv2d(inC, out, 4, { rng, stride: 2, padding: 1 })), act());
       inC = out;
@@ -92,6 +92,18 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
     layers.push(new Flatten(), sn(new Linear(inC * (h / f) * (w / f), 1, { rng })));
   }
   return new Sequential(...layers);
+}
+
+/**
+ * D's logits for a batch [B, ...dataShape]: one per pack of `pack` consecutive examples, which are
+ * stacked along the first data axis (a reshape: row-major, pack i is examples i·m … i·m + m − 1).
+ */
+export function judge(c: GanConfig, d: Sequential, x: Tensor, ctx: Context): Tensor {
+  if (c.pack === 1) return d.forward(x, ctx);
+  const b = x.shape[0];
+  if (b % c.pack !== 0) throw new Error(`the discriminator packs ${c.pack} examples at a time (config pack = ${c.pack}), so batches must be multiples of ${c.pack}; got a batch of ${b}`);
+  const [first, ...rest] = c.dataShape;
+  return d.forward(reshape(x, [b / c.pack, first * c.pack, ...rest]), ctx);
 }
 
 /** The generator player: its network, plus flat snapshots of its weights kept as buffers. */

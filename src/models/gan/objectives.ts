@@ -7,7 +7,7 @@ import { Context } from "../../nn/index.js";
 import type { BatchTensors, Objective, StepContext } from "../model.js";
 import { dStepsOf, type GanConfig } from "./config.js";
 import { discriminatorLoss, generatorLoss, gradientPenalty, instanceNoiseStd, proximalPenalty } from "./losses.js";
-import { flatParams, withFlatParams, type Generator } from "./networks.js";
+import { flatParams, judge, withFlatParams, type Generator } from "./networks.js";
 import type { Sequential } from "../../nn/index.js";
 
 export type GanPlayers = { generator: Generator; discriminator: Sequential };
@@ -39,7 +39,7 @@ export function discriminatorStep(c: GanConfig, players: GanPlayers, batch: Batc
   const fake = stopGradient(generate(c, players.generator, z, nctx));
   const real = noisy(c, reshape(batch.x, [b, ...c.dataShape]), ctx, step);
   const fk = noisy(c, fake, ctx, step);
-  const critic = (x: Tensor) => players.discriminator.forward(x, nctx);
+  const critic = (x: Tensor) => judge(c, players.discriminator, x, nctx);
   const lr = critic(real);
   const lf = critic(fk);
   let loss = discriminatorLoss(c.loss, lr, lf);
@@ -47,7 +47,7 @@ export function discriminatorStep(c: GanConfig, players: GanPlayers, batch: Batc
   if (c.loss === "wgan" || c.loss === "wgan-gp") metrics.wasserstein = sub(mean(lr), mean(lf));
   if (c.loss === "wgan-gp") {
     const eps = ctx.uniform([b, ...c.dataShape.map(() => 1)]);
-    const gp = gradientPenalty(critic, real, fk, eps);
+    const gp = gradientPenalty(critic, real, fk, eps, c.pack);
     loss = add(loss, mul(gp.penalty, c.gpWeight));
     metrics.gp = gp.penalty;
     metrics.grad_norm = gp.gradNorm;
@@ -68,7 +68,7 @@ export function generatorStep(c: GanConfig, players: GanPlayers, batch: BatchTen
   const b = batch.x.shape[0];
   const z = ctx.normal([b, c.latent]);
   const out = generate(c, g, z, nctx);
-  const lf = players.discriminator.forward(noisy(c, out, ctx, step), nctx);
+  const lf = judge(c, players.discriminator, noisy(c, out, ctx, step), nctx);
   let loss = generatorLoss(c.loss, lf);
   const metrics: Record<string, Tensor> = { d_fake: mean(lf) };
   const needFlat = (c.proximal > 0 && g.prev) || (c.ema > 0 && g.ema);

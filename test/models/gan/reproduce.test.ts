@@ -62,6 +62,8 @@ describe("gan-toy: one short run per variant", () => {
     ["instance noise", { instanceNoise: 0.5, instanceNoiseSteps: 4, loss: "ns" }],
     ["proximal term (5 D + 5 G steps per iteration)", { proximal: 1, loss: "ns", dSteps: 5, gSteps: 5 }],
     ["EMA sampling", { ema: 0.99, loss: "ns" }],
+    ["PacGAN packing (pack 2), ns", { pack: 2, loss: "ns" }],
+    ["PacGAN packing (pack 2), wgan-gp", { pack: 2, loss: "wgan-gp" }],
     ["batch-norm generator, minimax", { gBatchNorm: true, loss: "minimax" }],
   ];
   for (const [name, over] of variants) {
