@@ -19,6 +19,7 @@ export { Embedding } from "./embedding.js";
 export type { EmbeddingOptions } from "./embedding.js";
 export { Dropout } from "./dropout.js";
 export { ReLU, LeakyReLU, Tanh, Sigmoid, Softplus, Identity, Flatten, Reshape } from "./activations.js";
+export { MinibatchStd } from "./minibatch-std.js";
 export { Sequential } from "./sequential.js";
 export { SpectralNorm } from "./spectral-norm.js";
 export type { SpectralNormOptions, WeightedLayer } from "./spectral-norm.js";
