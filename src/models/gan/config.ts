@@ -55,6 +55,13 @@ export type GanConfig = {
    * penalize a generator that drops modes. 1: plain D. Training batches must be multiples of it.
    */
   pack: number;
+  /**
+   * Minibatch standard deviation (Karras et al., 2018) before D's output layer: one extra feature,
+   * the average standard deviation of D's last hidden features over groups of this many inputs
+   * (ProGAN: 4), so D sees how varied its batch is. 0: none. Batches (of packs, with pack) must be
+   * multiples of it.
+   */
+  minibatchStd: number;
   /** Spectral normalization on every weight layer of D (one power iteration per training forward). */
   spectralNorm: boolean;
   /** σ₀ of instance noise N(0, σ²) added to D's real and fake inputs; 0: none. */
@@ -83,6 +90,7 @@ const BASE: Omit<GanConfig, "arch" | "dataShape" | "latent" | "hidden" | "channe
   dSteps: null,
   gSteps: 1,
   pack: 1,
+  minibatchStd: 0,
   gpWeight: 10,
   clip: 0.01,
   spectralNorm: false,
@@ -158,6 +166,7 @@ export function resolveGanConfig(partial: Partial<GanConfig>, defaults: GanConfi
   if (c.dSteps !== null) posInt("dSteps", c.dSteps);
   posInt("gSteps", c.gSteps);
   posInt("pack", c.pack);
+  if (!(Number.isInteger(c.minibatchStd) && (c.minibatchStd === 0 || c.minibatchStd >= 2))) fail(`minibatchStd must be 0 (off) or a group size ≥ 2, got ${JSON.stringify(c.minibatchStd)}`);
   nonNeg("gpWeight", c.gpWeight);
   if (!(typeof c.clip === "number" && c.clip > 0 && Number.isFinite(c.clip))) fail(`clip must be a finite number > 0, got ${JSON.stringify(c.clip)}`);
   bool("spectralNorm", c.spectralNorm);

@@ -116,7 +116,7 @@ function queries(c: GanConfig): Record<"sample" | "decode" | "energy", Query<Gan
         const out = judge(c, discriminator, rows, layerCtx(ctx));
         return E.neg(E.reshape(out, [n]));
       },
-      describe: `−D(x): the negated discriminator logit (critic score for WGAN) per example, the energy of the GAN's energy-based reading${c.pack > 1 ? ` (D packs ${c.pack}: each example judged in a pack of ${c.pack} copies of itself)` : ""}`,
+      describe: `−D(x): the negated discriminator logit (critic score for WGAN) per example, the energy of the GAN's energy-based reading${c.pack > 1 ? ` (D packs ${c.pack}: each example judged in a pack of ${c.pack} copies of itself)` : ""}${c.minibatchStd > 0 ? `; with minibatch stddev, an example's energy depends on the others in its group of ${c.minibatchStd}` : ""}`,
     },
   };
 }
@@ -159,7 +159,7 @@ function family(name: string, description: string, defaults: GanConfig): ModelFa
   };
 }
 
-const LOSS_NOTE = "loss ns | minimax | lsgan | wgan | wgan-gp; spectralNorm, instanceNoise, proximal, ema, pack";
+const LOSS_NOTE = "loss ns | minimax | lsgan | wgan | wgan-gp; spectralNorm, instanceNoise, proximal, ema, pack, minibatchStd";
 
 export const ganToyFamily = family("gan-toy", `MLP GAN on 2-D toy data (25 Gaussians), WGAN-GP by default; ${LOSS_NOTE}`, GAN_TOY_DEFAULTS);
 export const ganMnistFamily = family("gan-mnist", `fully connected GAN on MNIST (two hidden layers of 512 in G and D); ${LOSS_NOTE}`, GAN_MNIST_DEFAULTS);

@@ -4,7 +4,8 @@
 //         and WGAN's critic output is the score itself).
 //   DCGAN G: Linear → BN1d → ReLU → reshape → (ConvT 4×4 s2 p1 → BN2d → ReLU)… → ConvT → tanh;
 //         D: (Conv 4×4 s2 p1 → leaky ReLU)… → flatten → Linear → 1 logit (BENCHMARKS.md dcgan-mnist).
-// Spectral normalization, when configured, wraps every weight layer of D.
+// Spectral normalization, when configured, wraps every weight layer of D; a minibatch-stddev
+// feature (config minibatchStd), when configured, joins D's last hidden features.
 import { Rng, Tensor, packInGraph, packSpec, packTree, reshape, unpackTree, type PackSpec } from "../../engine/index.js";
 import {
   BatchNorm1d,
@@ -14,6 +15,7 @@ import {
   Flatten,
   LeakyReLU,
   Linear,
+  MinibatchStd,
   Module,
   ReLU,
   Reshape,
@@ -80,7 +82,8 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
       layers.push(sn(new Linear(inF, h, { rng })), act());
       inF = h;
     }
-    layers.push(sn(new Linear(inF, 1, { rng })));
+    if (c.minibatchStd > 0) layers.push(new MinibatchStd(c.minibatchStd));
+    layers.push(sn(new Linear(inF + (c.minibatchStd > 0 ? 1 : 0), 1, { rng })));
   } else {
     const [ch, h, w] = c.dataShape;
     let inC = ch * c.pack;
@@ -89,7 +92,9 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
       inC = out;
     }
     const f = 2 ** c.channels.length;
-    layers.push(new Flatten(), sn(new Linear(inC * (h / f) * (w / f), 1, { rng })));
+    if (c.minibatchStd > 0) layers.push(new MinibatchStd(c.minibatchStd));
+    const maps = inC + (c.minibatchStd > 0 ? 1 : 0);
+    layers.push(new Flatten(), sn(new Linear(maps * (h / f) * (w / f), 1, { rng })));
   }
   return new Sequential(...layers);
 }

@@ -107,6 +107,7 @@ describe("PacGAN packing", () => {
 
   it("pack is checked, and a batch that does not divide into packs is refused before the run directory exists", async () => {
     for (const bad of [0, 1.5, -2]) assert.throws(() => resolveGanConfig({ pack: bad }, DCGAN_DEFAULTS), { message: `gan config: pack must be a positive integer, got ${bad}` });
+    for (const bad of [1, 2.5, -4]) assert.throws(() => resolveGanConfig({ minibatchStd: bad }, DCGAN_DEFAULTS), { message: `gan config: minibatchStd must be 0 (off) or a group size ≥ 2, got ${bad}` });
     const judgeOdd = () => judge(tinyConfig({ pack: 2 }), buildDiscriminatorNet(tinyConfig({ pack: 2 }), new E.Rng(0)), E.tensor(new Float32Array(6), [3, 2]), ctx());
     assert.throws(judgeOdd, /packs 2 examples at a time \(config pack = 2\), so batches must be multiples of 2; got a batch of 3/);
     const out = join(dir, "odd-batch");

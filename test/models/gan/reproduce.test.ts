@@ -64,6 +64,8 @@ describe("gan-toy: one short run per variant", () => {
     ["EMA sampling", { ema: 0.99, loss: "ns" }],
     ["PacGAN packing (pack 2), ns", { pack: 2, loss: "ns" }],
     ["PacGAN packing (pack 2), wgan-gp", { pack: 2, loss: "wgan-gp" }],
+    ["minibatch stddev (groups of 4), ns", { minibatchStd: 4, loss: "ns" }],
+    ["minibatch stddev with packing, wgan-gp", { minibatchStd: 2, pack: 2, loss: "wgan-gp" }],
     ["batch-norm generator, minimax", { gBatchNorm: true, loss: "minimax" }],
   ];
   for (const [name, over] of variants) {
