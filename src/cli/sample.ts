@@ -1,10 +1,11 @@
-// eikon sample <run> --n 64 --out grid.png [--temperature t] [--seed n] [--npy file] [--standing-stats b]: from the run directory alone.
+// eikon sample <run> --n 64 --out grid.png [--temperature t] [--seed n] [--npy file] [--standing-stats b] [--drs]: from the run directory alone.
 import { Command, InvalidArgumentError } from "commander";
 import { UsageError } from "./errors.js";
 import { modelsLayer, trainLayer } from "./lazy.js";
 import type { Output } from "./output.js";
 import { integer, positiveInt, positiveNumber } from "./parse.js";
 import { applyStandingStats, standingStatsOption } from "./standing-stats.js";
+import { drsOption, drsPercentileOption, drsSamples } from "./drs.js";
 
 interface SampleFlags {
   n: number;
@@ -14,6 +15,8 @@ interface SampleFlags {
   seed: number;
   checkpoint: string;
   standingStats?: number;
+  drs?: boolean;
+  drsPercentile: number | "exact";
 }
 
 const pathWith = (ext: string) => (value: string) => {
@@ -32,7 +35,10 @@ export function sampleCommand(io: Output): Command {
     .option("--seed <n>", "seed of the noise", integer, 0)
     .option("--checkpoint <which>", "latest, best, or a checkpoint file", "latest")
     .addOption(standingStatsOption())
-    .action(async (run: string, flags: SampleFlags) => {
+    .addOption(drsOption())
+    .addOption(drsPercentileOption())
+    .action(async (run: string, flags: SampleFlags, cmd: Command) => {
+      if (!flags.drs && cmd.getOptionValueSource("drsPercentile") === "cli") throw new UsageError("--drs-percentile applies to discriminator rejection sampling; add --drs");
       await modelsLayer();
       const { drawSamples, loadRun, pictureKind, QueryRunner, savePicture, toDisplayRange } = await trainLayer();
       const { Rng } = await import("../engine/index.js");
@@ -46,7 +52,10 @@ export function sampleCommand(io: Output): Command {
       await applyStandingStats(io, model, flags.standingStats, flags.seed);
       const runner = new QueryRunner(model);
       try {
-        const samples = await drawSamples(runner, flags.n, { rng: new Rng(flags.seed), temperature: flags.temperature });
+        const rng = new Rng(flags.seed);
+        const samples = flags.drs
+          ? await drsSamples(io, runner, flags.n, flags.drsPercentile, rng, flags.temperature)
+          : await drawSamples(runner, flags.n, { rng, temperature: flags.temperature });
         if (flags.npy) {
           await saveNpy(flags.npy, toDisplayRange(model.dataTransform, samples), [flags.n, ...model.dataShape]);
           io.out(`wrote ${flags.n} samples to ${flags.npy}\n`);

@@ -7,6 +7,8 @@ export type { QueryCall } from "./query.js";
 export { drawSamples } from "./draw-samples.js";
 export { standingStatistics } from "./standing-stats.js";
 export type { StandingStats, StandingStatsOptions } from "./standing-stats.js";
+export { discriminatorRejectionSampling, rejectionSamplingProblem } from "./rejection-sampling.js";
+export type { RejectionOptions, RejectionResult } from "./rejection-sampling.js";
 export { dataTransforms, toDisplayRange, DATA_TRANSFORM_STEPS } from "./data-transform.js";
 import "./autoencoder/index.js";
 import "./vae/index.js";

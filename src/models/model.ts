@@ -65,6 +65,12 @@ export interface Query<P extends Players = Players> {
   run(players: P, inputs: Record<string, Tensor>, ctx: StepContext): Tensor;
   /** What the output means, for reports ("samples in [0,1]", "nats per example", …). */
   describe: string;
+  /**
+   * `energy` only: −energy(x) estimates log p_data(x) − log p_model(x) up to a constant (a GAN's
+   * discriminator logit under the ns and minimax losses, whose optimum is that log ratio), which
+   * discriminator rejection sampling needs.
+   */
+  logDensityRatio?: boolean;
 }
 
 export type QueryName = "sample" | "decode" | "encode" | "logProb" | "elbo" | "energy" | "reconstruct";

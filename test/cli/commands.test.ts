@@ -63,7 +63,7 @@ test("eikon sample: a PNG grid and a .npy from the run directory alone", async (
 test("eikon sample/eval --standing-stats: recomputes a batch-norm sampler's statistics; refused without batch norm", async () => {
   const ganRun = join(dir, "gan-bn");
   const cfg = join(dir, "gan-bn.json");
-  writeFileSync(cfg, JSON.stringify({ hidden: [8], gBatchNorm: true, ema: 0.9 }));
+  writeFileSync(cfg, JSON.stringify({ hidden: [8], gBatchNorm: true, ema: 0.9, loss: "ns" }));
   const t = await eikon(["train", "gan-toy", "--config", cfg, "--data", "toy:8gaussians?n=256", "--steps", "4", "--batch", "32", "--quiet", "--out", ganRun]);
   assert.equal(t.code, 0, t.stderr);
   const npy = join(dir, "bn.npy");
@@ -82,6 +82,22 @@ test("eikon sample/eval --standing-stats: recomputes a batch-norm sampler's stat
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--standing-stats: model 'vae' samples without batch norm; there are no running statistics to recompute/);
   assert.ok(!existsSync(join(dir, "none.npy")), "nothing written");
+  // discriminator rejection sampling on the same (ns) GAN; refused for a model without a discriminator
+  const drsNpy = join(dir, "drs.npy");
+  const drs = await eikon(["sample", ganRun, "--n", "30", "--npy", drsNpy, "--drs", "--drs-percentile", "0.5"]);
+  assert.equal(drs.code, 0, drs.stderr);
+  assert.match(drs.stderr, /discriminator rejection sampling: 30 of \d+ candidates accepted \([\d.]+ %; γ -?[\d.]+, max logit -?[\d.]+\)/);
+  assert.equal(readFileSync(drsNpy).length - (readFileSync(drsNpy).readUInt16LE(8) + 10), 30 * 2 * 4);
+  const noD = await eikon(["sample", run, "--n", "4", "--npy", join(dir, "nod.npy"), "--drs"]);
+  assert.equal(noD.code, 2);
+  assert.match(noD.stderr, /--drs: model 'vae' has no discriminator \('energy' query\) to weigh its samples/);
+  const stray = await eikon(["sample", ganRun, "--n", "4", "--npy", join(dir, "stray.npy"), "--drs-percentile", "0.9"]);
+  assert.equal(stray.code, 2);
+  assert.match(stray.stderr, /--drs-percentile applies to discriminator rejection sampling; add --drs/);
+  const bad = await eikon(["sample", ganRun, "--n", "4", "--drs", "--drs-percentile", "1.5"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /argument '1\.5' is invalid\. expected a number in \[0, 1\) or 'exact'\./);
+  assert.ok(![join(dir, "nod.npy"), join(dir, "stray.npy")].some(existsSync), "nothing written");
 });
 
 test("eikon eval: a table, and --json", async () => {

@@ -116,6 +116,7 @@ function queries(c: GanConfig): Record<"sample" | "decode" | "energy", Query<Gan
         const out = judge(c, discriminator, rows, layerCtx(ctx));
         return E.neg(E.reshape(out, [n]));
       },
+      logDensityRatio: c.loss === "ns" || c.loss === "minimax",
       describe: `−D(x): the negated discriminator logit (critic score for WGAN) per example, the energy of the GAN's energy-based reading${c.pack > 1 ? ` (D packs ${c.pack}: each example judged in a pack of ${c.pack} copies of itself)` : ""}${c.minibatchStd > 0 ? `; with minibatch stddev, an example's energy depends on the others in its group of ${c.minibatchStd}` : ""}`,
     },
   };

@@ -1,0 +1,33 @@
+// --drs and --drs-percentile for `eikon sample`: discriminator rejection sampling
+// (src/models/rejection-sampling.ts), for GANs whose discriminator estimates a log density ratio.
+import { InvalidArgumentError, Option } from "commander";
+import type { QueryRunner } from "../models/index.js";
+import type { Rng } from "../engine/index.js";
+import { UsageError } from "./errors.js";
+import type { Output } from "./output.js";
+
+export const drsOption = () =>
+  new Option("--drs", "discriminator rejection sampling: keep G's samples with probability set by D's estimate of p_data/p_G (GANs trained with the ns or minimax loss)");
+
+export const drsPercentileOption = () =>
+  new Option("--drs-percentile <p>", "with --drs: γ at this percentile of the burn-in scores (higher accepts more, less exactly); 'exact' for γ = 0")
+    .default(0.95)
+    .argParser((value: string): number | "exact" => {
+      // (commander turns a parser's null into "", so exactness is the string itself)
+      if (value.trim() === "exact") return "exact";
+      const p = Number(value);
+      if (value.trim() === "" || !(p >= 0 && p < 1)) throw new InvalidArgumentError("expected a number in [0, 1) or 'exact'.");
+      return p;
+    });
+
+/** n samples by discriminator rejection sampling, with a line on stderr saying how many candidates it took. */
+export async function drsSamples(io: Output, runner: QueryRunner, n: number, percentileFlag: number | "exact", rng: Rng, temperature?: number): Promise<Float32Array> {
+  const percentile = percentileFlag === "exact" ? null : percentileFlag;
+  const { discriminatorRejectionSampling, rejectionSamplingProblem } = await import("../models/index.js");
+  const why = rejectionSamplingProblem(runner);
+  if (why) throw new UsageError(`--drs: ${why}`);
+  const r = await discriminatorRejectionSampling(runner, n, { rng, percentile, temperature });
+  io.err(`discriminator rejection sampling: ${n} of ${r.candidates} candidates accepted (${((100 * n) / r.candidates).toFixed(1)} %; γ ${r.gamma.toFixed(3)}, max logit ${r.logitMax.toFixed(3)})\n`);
+  return r.samples;
+}
+
