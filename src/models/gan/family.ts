@@ -7,7 +7,9 @@
 // "Variational Inference: A Unified Framework of Generative Models and Some Revelations",
 // arXiv:1807.05936: G's update also minimizes a KL to the generator D was just trained against,
 // which adds λ·E_z‖G(z) − G°(z)‖² with G° the generator before this iteration's G update), and an
-// EMA of the generator's weights for sampling (Yazıcı et al., 2019).
+// EMA of the generator's weights for sampling (Yazıcı et al., 2019); PacGAN packing (Lin et al., 2018)
+// and minibatch stddev (Karras et al., 2018) in D. With the ns and minimax losses D's logit is a
+// log density ratio, which discriminator rejection sampling (../rejection-sampling.ts) uses.
 //
 // Reference configurations and recipes:
 //   gan-toy    ../shared/peers/train_gan_toy.py: 25 Gaussians, G and D MLP 2-256-256-256-out (ReLU),
