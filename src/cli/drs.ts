@@ -10,8 +10,8 @@ export const drsOption = () =>
   new Option("--drs", "discriminator rejection sampling: keep G's samples with probability set by D's estimate of p_data/p_G (GANs trained with the ns or minimax loss)");
 
 export const drsPercentileOption = () =>
-  new Option("--drs-percentile <p>", "with --drs: γ at this percentile of the burn-in scores (higher accepts more, less exactly); 'exact' for γ = 0")
-    .default(0.95)
+  new Option("--drs-percentile <p>", "with --drs: γ at this percentile of the burn-in scores, e.g. 0.95 (accepts more, less exactly); 'exact': γ = 0, plain rejection sampling")
+    .default("exact")
     .argParser((value: string): number | "exact" => {
       // (commander turns a parser's null into "", so exactness is the string itself)
       if (value.trim() === "exact") return "exact";
