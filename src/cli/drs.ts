@@ -26,7 +26,14 @@ export async function drsSamples(io: Output, runner: QueryRunner, n: number, per
   const { discriminatorRejectionSampling, rejectionSamplingProblem } = await import("../models/index.js");
   const why = rejectionSamplingProblem(runner);
   if (why) throw new UsageError(`--drs: ${why}`);
-  const r = await discriminatorRejectionSampling(runner, n, { rng, percentile, temperature });
+  // a line every 10 s on long runs (exact rejection keeps a few percent of its candidates)
+  let last = Date.now();
+  const onProgress = (accepted: number, candidates: number) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    io.err(`discriminator rejection sampling: ${accepted}/${n} accepted of ${candidates} candidates\n`);
+  };
+  const r = await discriminatorRejectionSampling(runner, n, { rng, percentile, temperature, onProgress });
   io.err(`discriminator rejection sampling: ${n} of ${r.candidates} candidates accepted (${((100 * n) / r.candidates).toFixed(1)} %; γ ${r.gamma.toFixed(3)}, max logit ${r.logitMax.toFixed(3)})\n`);
   return r.samples;
 }

@@ -93,7 +93,7 @@ export async function discriminatorRejectionSampling(runner: QueryRunner, n: num
   let candidates = 0;
   while (accepted < n) {
     if (candidates >= maxCandidates) {
-      throw new Error(`discriminator rejection sampling accepted ${accepted} of ${n} after ${candidates} candidates; lower the percentile (more acceptance) or sample without it`);
+      throw new Error(`discriminator rejection sampling accepted ${accepted} of ${n} after ${candidates} candidates; a percentile of the burn-in scores as γ accepts more (e.g. 0.95; lower accepts more still), trading exactness for acceptance`);
     }
     const x = await drawSamples(runner, chunk, { rng: opts.rng, temperature: opts.temperature, chunk });
     const ls = await logits(x, chunk);

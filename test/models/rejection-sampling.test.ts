@@ -84,7 +84,7 @@ describe("discriminator rejection sampling", () => {
     }
     const runner = new QueryRunner(shiftedNormal());
     try {
-      await assert.rejects(discriminatorRejectionSampling(runner, 1000, { rng: new E.Rng(3), percentile: null, burnIn: 1000, maxCandidates: 2000 }), /accepted \d+ of 1000 after 2000 candidates; lower the percentile/);
+      await assert.rejects(discriminatorRejectionSampling(runner, 1000, { rng: new E.Rng(3), percentile: null, burnIn: 1000, maxCandidates: 2000 }), /accepted \d+ of 1000 after 2000 candidates; a percentile of the burn-in scores as γ accepts more/);
       await assert.rejects(discriminatorRejectionSampling(runner, 10, { rng: new E.Rng(3), percentile: 1 }), /percentile must be in \[0, 1\), got 1/);
     } finally {
       await runner.dispose();
