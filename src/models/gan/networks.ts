@@ -75,6 +75,8 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
   const layers: Layer[] = [];
   const sn = (l: Linear | Conv2d): Layer => (c.spectralNorm ? new SpectralNorm(l, { rng }) : l);
   const act = () => activation(c.dActivation, c.leak);
+  // the minibatch-stddev layer, when configured, before the output layer: one more feature (map)
+  const withMinibatchStd = (): number => (c.minibatchStd > 0 ? (layers.push(new MinibatchStd(c.minibatchStd)), 1) : 0);
   if (c.arch === "mlp") {
     if (c.dataShape.length > 1) layers.push(new Flatten());
     let inF = flatSize(c.dataShape) * c.pack;
@@ -82,8 +84,8 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
       layers.push(sn(new Linear(inF, h, { rng })), act());
       inF = h;
     }
-    if (c.minibatchStd > 0) layers.push(new MinibatchStd(c.minibatchStd));
-    layers.push(sn(new Linear(inF + (c.minibatchStd > 0 ? 1 : 0), 1, { rng })));
+    const extra = withMinibatchStd();
+    layers.push(sn(new Linear(inF + extra, 1, { rng })));
   } else {
     const [ch, h, w] = c.dataShape;
     let inC = ch * c.pack;
@@ -92,8 +94,7 @@ export function buildDiscriminatorNet(c: GanConfig, rng: Rng): Sequential {
       inC = out;
     }
     const f = 2 ** c.channels.length;
-    if (c.minibatchStd > 0) layers.push(new MinibatchStd(c.minibatchStd));
-    const maps = inC + (c.minibatchStd > 0 ? 1 : 0);
+    const maps = inC + withMinibatchStd();
     layers.push(new Flatten(), sn(new Linear(maps * (h / f) * (w / f), 1, { rng })));
   }
   return new Sequential(...layers);
