@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emitOnnx, flattenTree } from "../src/engine/index.js";
 import { simplifyGraph, splitInputs } from "../src/engine/simplify.js";
+import { nativeSessionOptions } from "../src/engine/runtime.js";
 import type { EikonArch, StepPart } from "./lib/types.js";
 
 export interface OpTime {
@@ -47,15 +48,12 @@ export async function profilePart(part: StepPart, opts: { runs?: number; threads
   const model = emitOnnx(graph, part.name);
   const leaves = flattenTree(args).leaves;
   const dir = mkdtempSync(join(tmpdir(), "eikon-prof-"));
+  // the engine's own session options (nativeBackend's), with the profiler on
   const session = await ort.InferenceSession.create(model.bytes, {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-    intraOpNumThreads: opts.threads ?? 2,
-    interOpNumThreads: 1,
+    ...nativeSessionOptions(opts.threads ?? 2),
     enableProfiling: true,
     profileFilePrefix: join(dir, "prof"),
-  });
+  } as ort.InferenceSession.SessionOptions);
   const feeds: Record<string, ort.Tensor> = {};
   graph.inputs.forEach((input, k) => {
     const t = leaves[input.index];
@@ -69,9 +67,12 @@ export async function profilePart(part: StepPart, opts: { runs?: number; threads
   session.endProfiling();
   await session.release();
   const file = readdirSync(dir).find((f) => f.startsWith("prof"));
-  const events = JSON.parse(readFileSync(join(dir, file!), "utf8")) as { cat: string; name: string; dur: number; args: Record<string, unknown> }[];
+  const events = JSON.parse(readFileSync(join(dir, file!), "utf8")) as { cat: string; name: string; ts: number; dur: number; args: Record<string, unknown> }[];
   rmSync(dir, { recursive: true, force: true });
-  const all = runs + 2;
+  // only the timed runs count: the two warm-up runs (first-run allocation, thread start) are skipped
+  const runStarts = events.filter((e) => e.cat === "Session" && e.name === "model_run").map((e) => e.ts).sort((a, b) => a - b);
+  const cutoff = runStarts.length > 2 ? runStarts[2] : -Infinity;
+  const all = runStarts.length > 2 ? runs : runs + 2;
   const byOp = new Map<string, OpTime>();
   const byNode = new Map<string, { op: string; us: number; shape: string }>();
   const categories: Categories = { compute: 0, optimizer: 0, packing: 0, layout: 0, elementwise: 0 };
@@ -81,7 +82,7 @@ export async function profilePart(part: StepPart, opts: { runs?: number; threads
   const LAYOUT = new Set(["Transpose", "Concat", "Split", "Slice", "Pad", "Expand", "Reshape", "Identity"]);
   let total = 0;
   for (const e of events) {
-    if (e.cat !== "Node" || !e.name.endsWith("_kernel_time")) continue;
+    if (e.cat !== "Node" || !e.name.endsWith("_kernel_time") || e.ts < cutoff) continue;
     const op = String(e.args.op_name);
     const r = byOp.get(op) ?? { op, ms: 0, nodes: 0 };
     r.ms += e.dur / 1000 / all;
