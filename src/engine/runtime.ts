@@ -46,6 +46,23 @@ export interface NativeOptions {
   threads?: number;
 }
 
+/** Session options of every native CPU session (the main thread's and the workers'). */
+export function nativeSessionOptions(threads: number): Record<string, unknown> {
+  return {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    // no memory pattern: with it the second run of a session is as slow as the first (the pattern
+    // recorded on run 1 is allocated on run 2: pixelcnn 1.3 s, then 0.3 s a run); steady state is the same
+    enableMemPattern: false,
+    // idle workers sleep instead of spinning: on a machine with as many threads as cores,
+    // spinning made 2 threads slower than 1 (bench/NOTES.md; 0.52–0.67× step time without it)
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+  };
+}
+
 /** onnxruntime-node: native CPU execution. */
 export function nativeBackend(opts: NativeOptions = {}): Backend {
   let ort: Promise<OrtModule> | null = null;
@@ -54,16 +71,7 @@ export function nativeBackend(opts: NativeOptions = {}): Backend {
     async createSession(model) {
       ort ??= import("onnxruntime-node") as unknown as Promise<OrtModule>;
       const m = await ort;
-      const session = await m.InferenceSession.create(model, {
-        executionProviders: ["cpu"],
-        graphOptimizationLevel: "all",
-        executionMode: "sequential",
-        intraOpNumThreads: opts.threads ?? Math.max(1, cpus().length),
-        interOpNumThreads: 1,
-        // idle workers sleep instead of spinning: on a machine with as many threads as cores,
-        // spinning made 2 threads slower than 1 (bench/NOTES.md; 0.52–0.67× step time without it)
-        extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-      });
+      const session = await m.InferenceSession.create(model, nativeSessionOptions(opts.threads ?? Math.max(1, cpus().length)));
       return wrapSession(m, session);
     },
   };

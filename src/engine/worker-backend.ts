@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type { DType, TypedArray } from "./dtype.js";
-import type { Backend, HostArray, Session } from "./runtime.js";
+import { nativeSessionOptions, type Backend, type HostArray, type Session } from "./runtime.js";
 
 export interface WorkerOptions {
   /** Op threads inside each session (default 1: the workers are the parallelism). */
@@ -141,14 +141,7 @@ export function workerBackend(opts: WorkerOptions = {}): Backend {
     name: "onnxruntime-node (workers)",
     async createSession(model) {
       const s = new WorkerSession(ortPath);
-      await s.create(model, {
-        executionProviders: ["cpu"],
-        graphOptimizationLevel: "all",
-        executionMode: "sequential",
-        intraOpNumThreads: opts.threads ?? 1,
-        interOpNumThreads: 1,
-        extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-      });
+      await s.create(model, nativeSessionOptions(opts.threads ?? 1));
       return s;
     },
   };
