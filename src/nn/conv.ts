@@ -24,7 +24,8 @@ function checkGroups(layer: string, inChannels: number, outChannels: number, gro
   }
 }
 
-const addChannelBias = (y: Tensor, bias: Tensor | null): Tensor => (bias ? add(y, reshape(bias, [bias.shape[0], 1, 1])) : y);
+/** y + bias per channel (axis 1), or y when there is no bias. */
+export const addChannelBias = (y: Tensor, bias: Tensor | null): Tensor => (bias ? add(y, reshape(bias, [bias.shape[0], 1, 1])) : y);
 
 export class Conv2d extends Module {
   readonly weight: Tensor;

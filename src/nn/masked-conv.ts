@@ -3,10 +3,12 @@
 // (type B) the centre pixel itself; type A, for the first layer, excludes the centre so no
 // output depends on its own input pixel. The mask multiplies the weight in the forward, so
 // the masked weights get zero gradient and stay whatever they were initialized to.
-import { Tensor, mul } from "../engine/index.js";
+// Rows below the centre are all masked, so the forward convolves with the kept rows only (same
+// output, (c+1)/k of the work: 6/9 for a 3×3 kernel, 28/49 for 7×7), padding the input's bottom less.
+import { Tensor, conv2d, mul, pad, slice } from "../engine/index.js";
 import { allocate } from "../engine/dtype.js";
 import type { Context } from "./context.js";
-import { Conv2d, toPair, type ConvInit, type IntOrPair, type Pair } from "./conv.js";
+import { Conv2d, addChannelBias, toPair, type ConvInit, type IntOrPair, type Pair } from "./conv.js";
 
 export type MaskType = "A" | "B";
 
@@ -43,6 +45,15 @@ export class MaskedConv2d extends Conv2d {
   }
 
   override forward(x: Tensor, _ctx: Context): Tensor {
-    return this.convolve(x, this.maskedWeight());
+    const weight = this.maskedWeight();
+    const [kh, kw] = this.kernelSize;
+    const rows = Math.floor(kh / 2) + 1;
+    // rows below the centre see input rows the kept ones don't: pad the bottom by that much less
+    const bottom = this.padding[0] - this.dilation[0] * (kh - rows);
+    if (rows === kh || bottom < 0) return this.convolve(x, weight);
+    const kept = slice(weight, [0, 0, 0, 0], [weight.shape[0], weight.shape[1], rows, kw]);
+    const padded = pad(x, [[0, 0], [0, 0], [this.padding[0], bottom], [0, 0]]);
+    const y = conv2d(padded, kept, { stride: this.stride, padding: [0, this.padding[1]], dilation: this.dilation, groups: this.groups });
+    return addChannelBias(y, this.bias);
   }
 }

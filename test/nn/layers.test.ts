@@ -1,7 +1,7 @@
 // Forward and gradients of each layer against PyTorch (float64 goldens in modules.json).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Tensor, mul, sum, valueAndGrad } from "../../src/engine/index.js";
+import { Rng, Tensor, add, conv2d, mul, reshape, sum, valueAndGrad } from "../../src/engine/index.js";
 import {
   Context,
   Conv2d,
@@ -110,6 +110,39 @@ describe("masked convolutions are causal", () => {
           else if (Math.abs(i - r) <= 2 && Math.abs(j - c) <= 2) assert.notEqual(v[i * W + j], 0, `pixel (${i}, ${j}) should reach output (${r}, ${c})`);
         }
       }
+    });
+  }
+});
+
+describe("MaskedConv2d convolves with the kept kernel rows only", () => {
+  // the forward drops the all-masked rows below the centre; it must equal the full masked convolution
+  const configs = [
+    { k: 3, type: "B" as const, opts: {} },
+    { k: 7, type: "A" as const, opts: {} },
+    { k: 5, type: "B" as const, opts: { stride: 2 } },
+    { k: 3, type: "A" as const, opts: { dilation: 2, padding: 2 } },
+    { k: [5, 3] as [number, number], type: "B" as const, opts: { padding: [3, 1] as [number, number] } },
+    { k: 3, type: "B" as const, opts: { padding: 0 } }, // too little padding to crop: the full kernel
+  ];
+  for (const { k, type, opts } of configs) {
+    it(`kernel ${JSON.stringify(k)} type ${type} ${JSON.stringify(opts)}: value and gradients`, () => {
+      const m = new MaskedConv2d(3, 4, k, { maskType: type, rng: 5, dtype: "float64", ...opts });
+      const rng = new Rng(11);
+      const x = new Tensor([2, 3, 9, 8], "float64", rng.fillNormal(new Float64Array(2 * 3 * 9 * 8)));
+      const full = (layer: MaskedConv2d, input: Tensor) =>
+        add(conv2d(input, layer.maskedWeight(), { stride: layer.stride, padding: layer.padding, dilation: layer.dilation }), reshape(layer.bias!, [4, 1, 1]));
+      const y = m.forward(x, Context.eval());
+      const want = full(m, x);
+      assert.deepEqual(y.shape, want.shape);
+      assertClose(y, want, 1e-12, "output");
+      const probe = new Tensor(want.shape, "float64", rng.fillNormal(new Float64Array(want.size)));
+      const mine = (layer: MaskedConv2d, input: Tensor) => sum(mul(layer.forward(input, Context.eval()), probe));
+      const ref = (layer: MaskedConv2d, input: Tensor) => sum(mul(full(layer, input), probe));
+      const gw = valueAndGrad(mine)(m, x).grad as MaskedConv2d;
+      const rw = valueAndGrad(ref)(m, x).grad as MaskedConv2d;
+      assertClose(gw.weight, rw.weight, 1e-12, "d/dweight");
+      assertClose(gw.bias!, rw.bias!, 1e-12, "d/dbias");
+      assertClose(valueAndGrad(mine, { argnum: 1 })(m, x).grad as Tensor, valueAndGrad(ref, { argnum: 1 })(m, x).grad as Tensor, 1e-12, "d/dx");
     });
   }
 });
