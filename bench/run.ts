@@ -6,8 +6,8 @@
 // Every figure that matters is a ratio of times taken side by side in this run (the machine is
 // shared and noisy). For each architecture, Eikon is timed at 1 and 2 ONNX Runtime threads (and, for
 // the architectures in SHARDABLE, as 2 data-parallel shards of one thread each: trainStep's
-// `shards`) in two blocks, before and after its peers (best block kept); the PyTorch peer runs at --threads 1 and
-// 2 (best kept); TF.js runs the same step on its wasm backend. The table goes to stdout and the
+// `shards`) in two blocks, and the PyTorch peer at --threads 1 and 2 after each Eikon block (each side's best
+// kept); TF.js runs the same step on its wasm backend. The table goes to stdout and the
 // same as JSON to bench/results/<date>.json. See ../shared/BENCHMARKS.md and bench/NOTES.md.
 import { cpus, loadavg, totalmem } from "node:os";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -154,18 +154,22 @@ async function benchArch(id: string, flags: ReturnType<typeof parseFlags>, blasD
 
   const torchRuns: (PeerResult & { blas: string })[] = [];
   const torchErrors: string[] = [];
-  if (flags.torch) {
+  // the peer gets as many tries as Eikon: a round at each thread count after each Eikon block (best kept)
+  const torchRound = async () => {
+    if (!flags.torch) return;
     for (const threads of THREADS) {
       const r: RunResult = await runTorchPeer(id, { threads, steps, warmup: d.warmup, seed: flags.seed, blasDir, timeoutMs: 600_000 });
       if (r.json) torchRuns.push({ ...r.json, blas: blasLabel });
       else torchErrors.push(`threads ${threads}: ${r.error}`);
       log(`  pytorch --threads ${threads}: ${r.json ? `${r.json.ms_per_step.toFixed(1)} ms/step` : r.error}`);
     }
-  }
+  };
+  await torchRound();
   // second Eikon block, after the peers: the better block counts (the machine's load drifts)
   await samplePeak();
   for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, i.shards, steps, i.losses));
   await samplePeak();
+  await torchRound();
   const b = best(blocks);
   const chosen = insts.find((i) => i.threads === b.threads && i.shards === b.shards)!;
   log(`  eikon: ${blocks.map((x) => `${configLabel(x)} ${x.ms.toFixed(1)}`).join(", ")} ms/step`);
