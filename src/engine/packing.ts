@@ -74,13 +74,14 @@ export function unpackTree(flat: Tensor, spec: PackSpec): any {
 
 /** In a trace: lay a tree's tensors end to end (the packed output of a step). */
 export function packInGraph(tree: unknown, spec: PackSpec): Tensor {
-  return ops.concat(packedPieces(tree, spec), 0);
+  return ops.concat(packedPieces(tree, spec).map((t) => ops.reshape(t, [t.size])), 0);
 }
 
 /**
- * The pieces packInGraph would concatenate: each leaf as a 1-D tensor of the spec's dtype, in
- * packing order. Returning these instead of the packed vector saves the graph a Concat over the
- * whole vector when the host assembles it anyway (the host optimizer update).
+ * The pieces packInGraph concatenates: each leaf in the spec's dtype, in packing order, in its own
+ * shape (readers take the values flat). Returning these instead of the packed vector saves the
+ * graph a Concat over the whole vector when the host assembles it anyway (the host optimizer
+ * update); keeping the shapes saves a copy per piece (a Reshape feeding a graph output copies).
  */
 export function packedPieces(tree: unknown, spec: PackSpec): Tensor[] {
   const leaves = flatten(tree).leaves;
@@ -88,6 +89,6 @@ export function packedPieces(tree: unknown, spec: PackSpec): Tensor[] {
   return leaves.map((t, i) => {
     const e = spec.entries[i];
     if (t.size !== e.size) throw new Error(`packInGraph: '${e.name}' has ${t.size} values, the spec ${e.size}`);
-    return ops.reshape(ops.cast(t, spec.dtype), [e.size]);
+    return ops.cast(t, spec.dtype);
   });
 }
