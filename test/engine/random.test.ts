@@ -38,3 +38,22 @@ test("permutation is a permutation", () => {
   const p = new Rng(9).permutation(1000);
   assert.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
 });
+
+test("fillNormal and fillUniform give exactly what normal() and uniform() give one at a time", () => {
+  // the fills run the generator on local variables for speed; values and the state after must not change
+  for (const seed of [0, 7, 12345]) {
+    for (const n of [0, 1, 2, 3, 1001]) {
+      for (const spare of [false, true]) {
+        const a = new Rng(seed), b = new Rng(seed);
+        if (spare) { a.normal(); b.normal(); } // a spare normal is waiting
+        const filled = a.fillNormal(new Float32Array(n), 0.5, 2);
+        const oneByOne = Float32Array.from({ length: n }, () => 0.5 + 2 * b.normal());
+        assert.deepEqual(filled, oneByOne, `fillNormal seed ${seed} n ${n} spare ${spare}`);
+        assert.deepEqual(a.getState(), b.getState(), `state after fillNormal seed ${seed} n ${n}`);
+        const u = a.fillUniform(new Float64Array(n), -1, 3);
+        assert.deepEqual(u, Float64Array.from({ length: n }, () => -1 + 4 * b.uniform()), `fillUniform seed ${seed} n ${n}`);
+        assert.deepEqual(a.getState(), b.getState(), `state after fillUniform seed ${seed} n ${n}`);
+      }
+    }
+  }
+});
