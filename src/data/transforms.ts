@@ -88,27 +88,15 @@ export function staticBinarize(options: { threshold?: number; seed?: number } = 
 
 /** Dynamic binarization: a fresh Bernoulli(x) sample per pixel every time a batch is drawn (from the iterator's Rng). */
 export function dynamicBinarize(): Transform {
+  const scratch = new Scratch();
   return {
     name: "dynamicBinarize",
     apply(batch, rng) {
       const x = batch.x;
-      // A local xoshiro128** stream seeded by 4 draws of the host Rng, kept in registers (the generator of
-      // fillRandomUint32, inlined): one word per pixel, compared without branches.
-      let s0 = rng.nextUint32() | 0, s1 = rng.nextUint32() | 0, s2 = rng.nextUint32() | 0, s3 = rng.nextUint32() | 0;
-      if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-      for (let i = 0; i < x.length; i++) {
-        const m = Math.imul(s1, 5);
-        const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-        const t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        // P(u < v·2^32) = v for u uniform on the 32-bit words (v ≤ 0 gives 0, v ≥ 1 gives 1).
-        x[i] = +(u < x[i] * TWO32);
-      }
+      // one word per pixel from a local stream seeded by 4 draws of the host Rng, compared without branches
+      const u = fillRandomUint32(rng, scratch.get(x.length));
+      // P(u < v·2^32) = v for u uniform on the 32-bit words (v ≤ 0 gives 0, v ≥ 1 gives 1).
+      for (let i = 0; i < x.length; i++) x[i] = +(u[i] < x[i] * TWO32);
       return batch;
     },
   };

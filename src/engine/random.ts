@@ -19,6 +19,7 @@ function splitmix32(seed: number): () => number {
 export class Rng {
   private s: Uint32Array;
   private spareNormal: number | null = null;
+  private wordBuffer: Uint32Array | null = null;
 
   constructor(seed: number | RngState = 0) {
     this.s = new Uint32Array(4);
@@ -90,7 +91,7 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** out[i] = mean + std·normal(), the same values as calling normal() in turn (the generator state in locals: ~4× faster). */
+  /** out[i] = mean + std·normal(), the same values and state as calling normal() in turn, ~2.5× faster. */
   fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
     const n = out.length;
     let i = 0;
@@ -98,63 +99,38 @@ export class Rng {
       out[i++] = mean + std * this.spareNormal;
       this.spareNormal = null;
     }
-    const st = this.s;
-    let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
     while (i < n) {
-      let u: number, v: number, q: number;
-      do {
-        // four steps of xoshiro128** (nextUint32, inlined on locals) make two 53-bit uniforms (uniform())
-        let w = Math.imul(s1, 5);
-        const r0 = Math.imul((w << 7) | (w >>> 25), 9) >>> 0;
-        let t = s1 << 9;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-        w = Math.imul(s1, 5);
-        const r1 = Math.imul((w << 7) | (w >>> 25), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-        w = Math.imul(s1, 5);
-        const r2 = Math.imul((w << 7) | (w >>> 25), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-        w = Math.imul(s1, 5);
-        const r3 = Math.imul((w << 7) | (w >>> 25), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-        u = 2 * (((r0 >>> 5) * 67108864 + (r1 >>> 6)) / 9007199254740992) - 1;
-        v = 2 * (((r2 >>> 5) * 67108864 + (r3 >>> 6)) / 9007199254740992) - 1;
-        q = u * u + v * v;
-      } while (q >= 1 || q === 0);
-      const f = Math.sqrt((-2 * Math.log(q)) / q);
-      out[i++] = mean + std * (u * f);
-      if (i < n) out[i++] = mean + std * (v * f);
-      else this.spareNormal = v * f;
+      // one polar-method attempt per pair still missing takes exactly 4 words, so no word is drawn unused
+      const attempts = Math.min(Math.ceil((n - i) / 2), WORD_CHUNK / 4);
+      const w = this.words(4 * attempts);
+      for (let k = 0; k < 4 * attempts && i < n; k += 4) {
+        const u = 2 * toUniform(w[k], w[k + 1]) - 1;
+        const v = 2 * toUniform(w[k + 2], w[k + 3]) - 1;
+        const q = u * u + v * v;
+        if (q >= 1 || q === 0) continue;
+        const f = Math.sqrt((-2 * Math.log(q)) / q);
+        out[i++] = mean + std * (u * f);
+        if (i < n) out[i++] = mean + std * (v * f);
+        else this.spareNormal = v * f;
+      }
     }
-    st[0] = s0;
-    st[1] = s1;
-    st[2] = s2;
-    st[3] = s3;
     return out;
   }
 
-  /** out[i] = lo + (hi − lo)·uniform(), the same values as calling uniform() in turn (state in locals). */
+  /** out[i] = lo + (hi − lo)·uniform(), the same values and state as calling uniform() in turn. */
   fillUniform<T extends Float32Array | Float64Array>(out: T, lo = 0, hi = 1): T {
-    const st = this.s;
-    let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
-    for (let i = 0; i < out.length; i++) {
-      let w = Math.imul(s1, 5);
-      const r0 = Math.imul((w << 7) | (w >>> 25), 9) >>> 0;
-      let t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      w = Math.imul(s1, 5);
-      const r1 = Math.imul((w << 7) | (w >>> 25), 9) >>> 0;
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      out[i] = lo + (hi - lo) * (((r0 >>> 5) * 67108864 + (r1 >>> 6)) / 9007199254740992);
+    for (let i = 0; i < out.length; ) {
+      const m = Math.min(out.length - i, WORD_CHUNK / 2);
+      const w = this.words(2 * m);
+      for (let k = 0; k < m; k++) out[i++] = lo + (hi - lo) * toUniform(w[2 * k], w[2 * k + 1]);
     }
-    st[0] = s0;
-    st[1] = s1;
-    st[2] = s2;
-    st[3] = s3;
+    return out;
+  }
+
+  /** The next `count` (≤ WORD_CHUNK) outputs of nextUint32, in a scratch buffer. */
+  private words(count: number): Uint32Array {
+    const out = (this.wordBuffer ??= new Uint32Array(WORD_CHUNK));
+    xoshiroFill(this.s, out, count);
     return out;
   }
 
@@ -172,6 +148,36 @@ export class Rng {
   }
 }
 
+/** Words drawn at a time by the fills. */
+const WORD_CHUNK = 1024;
+
+/** uniform()'s 53-bit value in [0, 1) from two words. */
+const toUniform = (a: number, b: number): number => ((a >>> 5) * 67108864 + (b >>> 6)) / 9007199254740992;
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * xoshiro128** with the state in local variables: writes the next `count` outputs into `out` and
+ * advances `state` (4 words, in place) by as many steps — what `count` calls of nextUint32 do, ~5× faster.
+ */
+export function xoshiroFill(state: Uint32Array, out: Uint32Array, count = out.length): Uint32Array {
+  let s0 = state[0] | 0, s1 = state[1] | 0, s2 = state[2] | 0, s3 = state[3] | 0;
+  for (let k = 0; k < count; k++) {
+    const w = Math.imul(s1, 5);
+    out[k] = Math.imul((w << 7) | (w >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+  }
+  state[0] = s0;
+  state[1] = s1;
+  state[2] = s2;
+  state[3] = s3;
+  return out;
 }
