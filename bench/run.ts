@@ -1,13 +1,13 @@
 // npm run bench — Eikon's training steps next to the PyTorch peers and TF.js (wasm), in one run.
 //
 //   npm run bench -- [--only id,...] [--steps N] [--no-tfjs] [--no-torch] [--no-sampling]
-//                    [--tfjs-steps N] [--seed N] [--out DIR]
+//                    [--tfjs-steps N] [--seed N] [--rounds N] [--out DIR]
 //
 // Every figure that matters is a ratio of times taken side by side in this run (the machine is
 // shared and noisy). For each architecture, Eikon is timed at 1 and 2 ONNX Runtime threads (and, for
 // the architectures in SHARDABLE, as 2 data-parallel shards of one thread each: trainStep's
-// `shards`) in two blocks, and the PyTorch peer at --threads 1 and 2 after each Eikon block (each side's best
-// kept); TF.js runs the same step on its wasm backend. The table goes to stdout and the
+// `shards`) in --rounds blocks (default 2), and the PyTorch peer at --threads 1 and 2 after each Eikon block
+// (each side's best kept); TF.js runs the same step on its wasm backend. The table goes to stdout and the
 // same as JSON to bench/results/<date>.json. See ../shared/BENCHMARKS.md and bench/NOTES.md.
 import { cpus, loadavg, totalmem } from "node:os";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -35,6 +35,8 @@ const DEFAULTS: Record<string, { steps: number; warmup: number; tfjsSteps: numbe
   pixelcnn: { steps: 8, warmup: 3, tfjsSteps: 1 },
 };
 const THREADS = [1, 2];
+/** Untimed steps before every timed block. */
+const REWARM_STEPS = 2;
 /** Steps that shards can split (a mean loss, no buffer updates): timed also as 2 one-thread shards. */
 const SHARDABLE = new Set(["vae-mlp", "realnvp-mlp", "pixelcnn"]);
 /** "2t": one session with 2 op threads; "2×1t": 2 shards in worker sessions of one thread each. */
@@ -42,7 +44,7 @@ const configLabel = (c: { threads: number; shards: number }) => (c.shards > 1 ? 
 
 // ── flags ──────────────────────────────────────────────────────────────────
 function parseFlags(argv: string[]) {
-  const f = { only: [...ARCHS] as string[], steps: null as number | null, tfjs: true, torch: true, sampling: true, tfjsSteps: null as number | null, seed: 0, out: join(REPO, "bench/results") };
+  const f = { only: [...ARCHS] as string[], steps: null as number | null, tfjs: true, torch: true, sampling: true, tfjsSteps: null as number | null, seed: 0, rounds: 2, out: join(REPO, "bench/results") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -62,6 +64,7 @@ function parseFlags(argv: string[]) {
     } else if (a === "--steps") f.steps = int("--steps", value());
     else if (a === "--tfjs-steps") f.tfjsSteps = int("--tfjs-steps", value());
     else if (a === "--seed") f.seed = Number(value());
+    else if (a === "--rounds") f.rounds = int("--rounds", value());
     else if (a === "--out") f.out = value();
     else if (a === "--no-tfjs") f.tfjs = false;
     else if (a === "--no-torch") f.torch = false;
@@ -111,6 +114,9 @@ interface EikonSide {
 const sumStats = (a: EikonArch, key: "runMs" | "totalMs") => a.parts.reduce((s, p) => s + p.compiled.stats[key], 0);
 
 async function timeBlock(a: EikonArch, threads: number, shards: number, steps: number, losses: number[]): Promise<Block> {
+  // untimed steps first: while the peers ran, this instance sat idle long enough for the machine's
+  // proactive reclaim (DAMON pageout after ~6 s unused) to drop its pages (bench/NOTES.md, session 5)
+  for (let i = 0; i < REWARM_STEPS; i++) losses.push(await a.step());
   const run0 = sumStats(a, "runMs");
   const tot0 = sumStats(a, "totalMs");
   const upd0 = a.updateMs?.() ?? 0;
@@ -149,9 +155,6 @@ async function benchArch(id: string, flags: ReturnType<typeof parseFlags>, blasD
   // the matmul peak is sampled next to every timed block: the best sample is the machine's peak
   const peaks: number[] = [];
   const samplePeak = async () => peaks.push(await eikonMatmulPeak(1, 3), await eikonMatmulPeak(2, 3));
-  await samplePeak();
-  for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, i.shards, steps, i.losses));
-
   const torchRuns: (PeerResult & { blas: string })[] = [];
   const torchErrors: string[] = [];
   // the peer gets as many tries as Eikon: a round at each thread count after each Eikon block (best kept)
@@ -164,12 +167,14 @@ async function benchArch(id: string, flags: ReturnType<typeof parseFlags>, blasD
       log(`  pytorch --threads ${threads}: ${r.json ? `${r.json.ms_per_step.toFixed(1)} ms/step` : r.error}`);
     }
   };
-  await torchRound();
-  // second Eikon block, after the peers: the better block counts (the machine's load drifts)
+  // rounds of (Eikon blocks, peer round): each side's best counts (the machine's speed drifts by ±40 %
+  // within minutes, bench/NOTES.md session 5; more rounds give both sides more chances at a quiet minute)
+  for (let round = 0; round < flags.rounds; round++) {
+    await samplePeak();
+    for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, i.shards, steps, i.losses));
+    await torchRound();
+  }
   await samplePeak();
-  for (const i of insts) blocks.push(await timeBlock(i.arch, i.threads, i.shards, steps, i.losses));
-  await samplePeak();
-  await torchRound();
   const b = best(blocks);
   const chosen = insts.find((i) => i.threads === b.threads && i.shards === b.shards)!;
   log(`  eikon: ${blocks.map((x) => `${configLabel(x)} ${x.ms.toFixed(1)}`).join(", ")} ms/step`);
