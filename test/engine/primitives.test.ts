@@ -453,6 +453,9 @@ const ROWS: Row<Prim>[] = [
       { name: "groups 2, stride 2, padding 1", inputs: [U([1, 4, 5, 5]), U([6, 2, 3, 3])], attrs: conv(2, 1, 1, 2) },
       { name: "stride 2, padding 1, dilation 2, groups 2, 3×2 kernel", inputs: [U([1, 4, 8, 7]), U([4, 2, 3, 2])], attrs: conv(2, 1, 2, 2) },
       { name: "stride [2,1], padding [0,2]", inputs: [U([1, 1, 5, 4]), U([2, 1, 2, 3])], attrs: conv([2, 1], [0, 2], 1, 1) },
+      // stride 1: dX is a conv with the flipped kernel when padding ≤ d·(k−1), else a ConvTranspose
+      { name: "1×1, stride 1 (dX as a conv)", inputs: [U([2, 3, 3, 4]), U([2, 3, 1, 1])], attrs: conv(1, 0, 1, 1) },
+      { name: "1×1, padding 1 (dX as a ConvTranspose)", inputs: [U([1, 2, 3, 3]), U([2, 2, 1, 1])], attrs: conv(1, 1, 1, 1) },
       // ≥ 16 input channels at stride 1: the weight gradient takes the per-offset GEMM form
       { name: "16 channels, 3×3, padding 1 (per-offset dW)", inputs: [U([2, 16, 4, 5]), U([3, 16, 3, 3])], attrs: conv(1, 1, 1, 1) },
       { name: "16 channels, 2×3 kernel, dilation 2, padding [1,2] (per-offset dW)", inputs: [U([1, 16, 5, 6]), U([2, 16, 2, 3])], attrs: conv(1, [1, 2], 2, 1) },

@@ -1,5 +1,5 @@
 // 2-D convolution and transposed convolution (NCHW, PyTorch weight layouts).
-// Gradients in plain ops: dX of a conv is a transposed conv and vice versa; dW is a conv
+// Gradients in plain ops: dX of a conv is a transposed conv (a flipped conv at stride 1) and vice versa; dW is a conv
 // of the transposed input with the transposed output gradient (stride and dilation swap roles).
 import { allocate, sizeOf } from "../dtype.js";
 import { ShapeError, fmtShape } from "../errors.js";
@@ -87,6 +87,29 @@ function perOffsetWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair):
   return ops.reshape(ops.stack(parts, 2), [o, c, kh, kw]);
 }
 
+/** dX of a stride-1, ungrouped conv as a conv needs padding d·(k−1) − p ≥ 0 on both axes. */
+const unitStrideInputGradFits = (a: ConvAttrs, kernel: Pair): boolean =>
+  a.groups === 1 && a.stride[0] === 1 && a.stride[1] === 1 && [0, 1].every((i) => a.dilation[i] * (kernel[i] - 1) >= a.padding[i]);
+
+/**
+ * dX of a stride-1 conv as a plain conv of the output gradient: the kernel with in/out channels
+ * swapped and flipped in space, padding d·(k−1) − p. ONNX Runtime's Conv runs these 1.1–2× faster
+ * than its ConvTranspose (per-image GEMM, then a single-threaded col2im; bench/NOTES.md session 5).
+ */
+function unitStrideInputGrad(g: Tensor, w: Tensor, a: ConvAttrs): Tensor {
+  const [kh, kw] = [w.shape[2], w.shape[3]];
+  const flipped = reverseAxis(reverseAxis(ops.transpose(w, [1, 0, 2, 3]), 2), 3);
+  const padding: Pair = [a.dilation[0] * (kh - 1) - a.padding[0], a.dilation[1] * (kw - 1) - a.padding[1]];
+  return ops.conv2d(g, flipped, { stride: [1, 1], padding, dilation: a.dilation, groups: 1 });
+}
+
+/** x with one axis in reverse order (slices of one, concatenated backwards; kernels are small). */
+function reverseAxis(x: Tensor, axis: number): Tensor {
+  const n = x.shape[axis];
+  if (n === 1) return x;
+  return ops.concat(Array.from({ length: n }, (_, i) => ops.sliceAxis(x, axis, n - 1 - i, n - i)), axis);
+}
+
 function convAttrsOnnx(a: ConvAttrs, kernel: number[]) {
   return {
     kernel_shape: kernel,
@@ -148,7 +171,7 @@ export const convRules: Pick<PrimTable, "conv2d" | "convTranspose2d"> = {
       // output_padding recovers the input rows a strided conv skipped at the bottom/right
       const opad: Pair = [0, 1].map((i) => (x.shape[2 + i] + 2 * a.padding[i] - a.dilation[i] * ((i ? kw : kh) - 1) - 1) % a.stride[i]) as Pair;
       return [
-        need[0] ? ops.convTranspose2d(g, w, { ...a, outputPadding: opad }) : null,
+        need[0] ? (unitStrideInputGradFits(a, [kh, kw]) ? unitStrideInputGrad(g, w, a) : ops.convTranspose2d(g, w, { ...a, outputPadding: opad })) : null,
         need[1] ? convWeightGrad(x, g, a, [kh, kw]) : null,
       ];
     },
