@@ -111,7 +111,7 @@ interface EikonSide {
   flops: FlopCount & { parts: { name: string; callsPerStep: number; macs: number; nodes: number }[] };
 }
 
-const sumStats = (a: EikonArch, key: "runMs" | "totalMs") => a.parts.reduce((s, p) => s + p.compiled.stats[key], 0);
+const sumStats = (a: EikonArch, key: "runMs" | "totalMs") => a.parts.reduce((s, p) => s + (p.stats ?? p.compiled.stats)[key], 0);
 
 async function timeBlock(a: EikonArch, threads: number, shards: number, steps: number, losses: number[]): Promise<Block> {
   // untimed steps first: while the peers ran, this instance sat idle long enough for the machine's

@@ -51,7 +51,7 @@ export function create(opts: ArchOptions): EikonArch {
       state = r.state;
       return r.loss.item();
     },
-    parts: [{ name: "step", compiled: step.compiled, callsPerStep: 1, args: () => [state, { x }, lr, lastNoise] }],
+    parts: [{ name: "step", compiled: step.compiled, stats: step.stats, callsPerStep: 1, args: () => [state, { x }, lr, lastNoise] }],
     updateMs: () => step.updateStats.ms,
     dispose: () => step.dispose(),
   };

@@ -1,5 +1,5 @@
 // What every architecture module under bench/archs/ hands the runner.
-import type { Backend, Compiled } from "../../src/engine/index.js";
+import type { Backend, Compiled, CompiledStats } from "../../src/engine/index.js";
 
 /** One compiled function a training step calls, for stats (runMs, compileMs) and the traced IR (FLOPs). */
 export interface StepPart {
@@ -9,6 +9,8 @@ export interface StepPart {
   callsPerStep: number;
   /** Arguments of the current state, to trace the graph for FLOP counting. */
   args(): unknown[];
+  /** The step's own stats when they differ from `compiled.stats` (shards: the longest shard's session time). */
+  stats?: CompiledStats;
 }
 
 export interface EikonArch {

@@ -71,6 +71,7 @@ export interface TrainStep<M, B, S, Aux> {
   measureNoise(state: StepState<S>, batch: B): NoiseCount;
   /** The compiled function itself: stats (calls, runMs, totalMs), trace, toOnnx, dispose. */
   readonly compiled: Compiled<[StepState<S>, B, Tensor, Noise], RawOutput<S, Aux>>;
+  /** Calls, session and compile time of the step (with shards: session time is the longest shard's each step). */
   readonly stats: CompiledStats;
   /** Time spent in the host-side optimizer update (zero calls when the update is in the graph). */
   readonly updateStats: { calls: number; ms: number };
@@ -147,6 +148,16 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     return { loss: r.loss, aux: r.aux, state: { params: upd.params, buffers, opt: upd.state } };
   };
 
+  // the step's stats: with shards they run at once, so its session time is the longest shard's
+  const shardStats: CompiledStats = { calls: 0, runMs: 0, totalMs: 0, compiles: 0, compileMs: 0 };
+  const recordShardStats = (runBefore: number[], wallMs: number) => {
+    shardStats.calls++;
+    shardStats.totalMs += wallMs;
+    shardStats.runMs += Math.max(...compiledShards.map((c, i) => c.stats.runMs - runBefore[i]));
+    shardStats.compiles = compiledShards.reduce((n, c) => n + c.stats.compiles, 0);
+    shardStats.compileMs = compiledShards.reduce((n, c) => n + c.stats.compileMs, 0);
+  };
+
   // noise per shard batch shape, measured once (a symbolic trace of the loss costs milliseconds)
   const shardNeeds = new Map<string, NoiseCount>();
   const shardNoise = (state: StepState<S>, b: B): NoiseCount => {
@@ -181,7 +192,10 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     const rate = lrTensor(lr, state);
     if (!sharded) return finish(state, await compiled(state, batch, rate, noise ?? {}), rate);
     const p = plan(state, batch, noise ?? {});
+    const before = compiledShards.map((c) => c.stats.runMs);
+    const t0 = performance.now();
     const rs = await Promise.all(compiledShards.map((c, i) => c(state, p.batches[i], rate, p.noises[i])));
+    recordShardStats(before, performance.now() - t0);
     return finish(state, reduce(rs, p.weights), rate);
   };
 
@@ -217,7 +231,7 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
       return ctx.used;
     },
     compiled,
-    stats: compiled.stats,
+    stats: sharded ? shardStats : compiled.stats,
     updateStats,
     dispose: async () => {
       await Promise.all((compiledShards.length ? compiledShards : [compiled]).map((c) => c.dispose()));

@@ -88,6 +88,12 @@ describe("trainStep shards", () => {
       a = ra.state;
       b = rb.state;
     }
+    // the sharded step's stats: one call a step, session time the longest shard's (not their sum)
+    const shardRuns = split.compiled.stats.runMs;
+    assert.equal(split.stats.calls, 3);
+    assert.ok(split.stats.runMs > 0 && split.stats.runMs <= split.stats.totalMs, `runMs ${split.stats.runMs}, totalMs ${split.stats.totalMs}`);
+    assert.ok(split.stats.compiles >= 2, "both shards compiled");
+    assert.ok(shardRuns <= split.stats.runMs + 1e-9, "shard 0 alone cannot take longer than the longest shard");
   });
 
   it("refuses buffer updates, an in-graph update, and a batch smaller than the shards", async () => {
