@@ -24,9 +24,8 @@ const ARCHS = ["vae-mlp", "dcgan-mnist", "wgangp-toy", "realnvp-mlp", "pixelcnn"
 const MLP = new Set(["vae-mlp", "realnvp-mlp", "wgangp-toy"]);
 
 /** Timed steps (Eikon and PyTorch) and warm-up steps per architecture: ~2–3 s of Eikon time each on an idle machine.
- *  At least 3 warm-up steps: ONNX Runtime's second run of a session is as slow as its first (the memory pattern
- *  recorded on run 1 is allocated on run 2: pixelcnn 1.3 s, then 0.3 s a step), and one warm-up step let that
- *  run into the timed block (bench/NOTES.md, session 5). */
+ *  At least 3 warm-up steps (both sides): with one, ONNX Runtime's slow second run (before the engine turned
+ *  its memory pattern off: pixelcnn 1.3 s, then 0.3 s a step) fell into the timed block (bench/NOTES.md, session 5). */
 const DEFAULTS: Record<string, { steps: number; warmup: number; tfjsSteps: number }> = {
   "vae-mlp": { steps: 30, warmup: 5, tfjsSteps: 2 },
   "dcgan-mnist": { steps: 8, warmup: 3, tfjsSteps: 1 },

@@ -149,13 +149,21 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
   };
 
   // the step's stats: with shards they run at once, so its session time is the longest shard's
-  const shardStats: CompiledStats = { calls: 0, runMs: 0, totalMs: 0, compiles: 0, compileMs: 0 };
+  const shardStats: CompiledStats = {
+    calls: 0,
+    runMs: 0,
+    totalMs: 0,
+    get compiles() {
+      return compiledShards.reduce((n, c) => n + c.stats.compiles, 0);
+    },
+    get compileMs() {
+      return compiledShards.reduce((n, c) => n + c.stats.compileMs, 0);
+    },
+  };
   const recordShardStats = (runBefore: number[], wallMs: number) => {
     shardStats.calls++;
     shardStats.totalMs += wallMs;
     shardStats.runMs += Math.max(...compiledShards.map((c, i) => c.stats.runMs - runBefore[i]));
-    shardStats.compiles = compiledShards.reduce((n, c) => n + c.stats.compiles, 0);
-    shardStats.compileMs = compiledShards.reduce((n, c) => n + c.stats.compileMs, 0);
   };
 
   // noise per shard batch shape, measured once (a symbolic trace of the loss costs milliseconds)
