@@ -1,6 +1,7 @@
 // ONNX Runtime's profiler on one architecture's compiled step(s): kernel time grouped by op
 // type (and the top nodes), to find where a step's time goes.
-//   node --import tsx bench/profile.ts <id> [--runs N] [--threads N] [--nodes K]
+//   node --import tsx bench/profile.ts <id> [--runs N] [--threads N] [--nodes K] [--shards N]
+// (each part in a session of its own on the main thread, shard parts too: --threads 1 for their cost)
 import * as ort from "onnxruntime-node";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,11 +128,11 @@ if (process.argv[1]?.endsWith("profile.ts")) {
   const flag = (name: string, d: number) => (argv.includes(`--${name}`) ? Number(argv[argv.indexOf(`--${name}`) + 1]) : d);
   const id = argv[0];
   if (!id) {
-    console.error("usage: node --import tsx bench/profile.ts <id> [--runs N] [--threads N] [--nodes K]");
+    console.error("usage: node --import tsx bench/profile.ts <id> [--runs N] [--threads N] [--nodes K] [--shards N]");
     process.exit(2);
   }
-  const { create } = (await import(`./archs/${id}.js`)) as { create(o: { seed: number }): EikonArch };
-  const arch = create({ seed: 0 });
+  const { create } = (await import(`./archs/${id}.js`)) as { create(o: { seed: number; shards?: number }): EikonArch };
+  const arch = create({ seed: 0, shards: flag("shards", 1) });
   await arch.step(); // real arguments for every part
   for (const part of arch.parts) console.log(formatProfile(await profilePart(part, { runs: flag("runs", 10), threads: flag("threads", 2), topNodes: flag("nodes", 12) })));
   await arch.dispose();

@@ -36,8 +36,11 @@ const DEFAULTS: Record<string, { steps: number; warmup: number; tfjsSteps: numbe
 const THREADS = [1, 2];
 /** Untimed steps before every timed block. */
 const REWARM_STEPS = 2;
-/** Steps that shards can split (a mean loss, no buffer updates): timed also as 2 one-thread shards. */
-const SHARDABLE = new Set(["vae-mlp", "realnvp-mlp", "pixelcnn"]);
+/**
+ * Steps timed also with 2 one-thread worker shards: trainStep's `shards` (a mean loss, no buffer
+ * updates), and dcgan-mnist's split schedule (D's work in shards, G's batch-norm parts on the main thread).
+ */
+const SHARDABLE = new Set(["vae-mlp", "dcgan-mnist", "realnvp-mlp", "pixelcnn"]);
 /** "2t": one session with 2 op threads; "2×1t": 2 shards in worker sessions of one thread each. */
 const configLabel = (c: { threads: number; shards: number }) => (c.shards > 1 ? `${c.shards}×${c.threads}t` : `${c.threads}t`);
 

@@ -10,9 +10,11 @@ import { BatchNorm1d, BatchNorm2d, Context, Conv2d, ConvTranspose2d, Flatten, Le
 import { adam, type AdamState } from "../../src/optim/index.js";
 import { bceOnes, bceZeros } from "../lib/losses.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
+import { createSplit } from "./dcgan-split.js";
 
 export const BATCH = 128;
 export const NZ = 100;
+export const LR = 2e-4;
 
 export class Generator extends Module {
   readonly fc: Linear;
@@ -28,9 +30,17 @@ export class Generator extends Module {
     this.bn1 = new BatchNorm2d(64);
     this.up2 = new ConvTranspose2d(64, 1, 4, { rng, stride: 2, padding: 1 });
   }
-  forward(z: Tensor, ctx: Context): Tensor {
+  /** Up to the first transposed conv's output (before its batch norm). */
+  head(z: Tensor, ctx: Context): Tensor {
     const h = reshape(relu(this.bn0.forward(this.fc.forward(z, ctx), ctx)), [z.shape[0], 128, 7, 7]);
-    return tanh(this.up2.forward(relu(this.bn1.forward(this.up1.forward(h, ctx), ctx)), ctx));
+    return this.up1.forward(h, ctx);
+  }
+  /** From the first transposed conv's output to the image. */
+  tail(a: Tensor, ctx: Context): Tensor {
+    return tanh(this.up2.forward(relu(this.bn1.forward(a, ctx)), ctx));
+  }
+  forward(z: Tensor, ctx: Context): Tensor {
+    return this.tail(this.head(z, ctx), ctx);
   }
 }
 
@@ -45,7 +55,7 @@ export function buildDiscriminator(rng: Rng): Sequential {
   );
 }
 
-interface State {
+export interface State {
   g: Tensor;
   gBuf: Tensor;
   d: Tensor;
@@ -53,20 +63,28 @@ interface State {
   optD: AdamState;
 }
 
-export function create(opts: ArchOptions): EikonArch {
-  const rng = new Rng(opts.seed);
+/** The packed players, their optimizer state and the fixed real batch: the same for every schedule. */
+export function initDcgan(seed: number) {
+  const rng = new Rng(seed);
   const G = new Generator(rng);
   const D = buildDiscriminator(rng);
   const gParts = partition(G);
   const specG: PackSpec = packSpec(gParts.params);
   const specGB: PackSpec = packSpec(gParts.buffers);
   const specD: PackSpec = packSpec(D);
-  const opt = adam({ lr: 2e-4, betas: [0.5, 0.999] });
+  const opt = adam({ lr: LR, betas: [0.5, 0.999] });
   const g0 = packTree(gParts.params, specG).flat;
   const d0 = packTree(D, specD).flat;
-  let state: State = { g: g0, gBuf: packTree(gParts.buffers, specGB).flat, d: d0, optG: opt.init(g0), optD: opt.init(d0) };
-
+  const state: State = { g: g0, gBuf: packTree(gParts.buffers, specGB).flat, d: d0, optG: opt.init(g0), optD: opt.init(d0) };
   const x = new Tensor([BATCH, 1, 28, 28], "float32", rng.fillUniform(new Float32Array(BATCH * 784), -1, 1));
+  return { rng, specG, specGB, specD, opt, state, x };
+}
+
+export function create(opts: ArchOptions): EikonArch {
+  if ((opts.shards ?? 1) > 1) return createSplit(opts);
+  const init = initDcgan(opts.seed);
+  const { rng, specG, specGB, specD, opt, x } = init;
+  let state: State = init.state;
 
   const body = (s: State, real: Tensor, z: Tensor) => {
     const gParams = unpackTree(s.g, specG) as Generator;
