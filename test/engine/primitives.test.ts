@@ -456,9 +456,10 @@ const ROWS: Row<Prim>[] = [
       // stride 1: dX is a conv with the flipped kernel when padding ≤ d·(k−1), else a ConvTranspose
       { name: "1×1, stride 1 (dX as a conv)", inputs: [U([2, 3, 3, 4]), U([2, 3, 1, 1])], attrs: conv(1, 0, 1, 1) },
       { name: "1×1, padding 1 (dX as a ConvTranspose)", inputs: [U([1, 2, 3, 3]), U([2, 2, 1, 1])], attrs: conv(1, 1, 1, 1) },
-      // ≥ 16 input channels at stride 1: the weight gradient takes the per-offset GEMM form
-      { name: "16 channels, 3×3, padding 1 (per-offset dW)", inputs: [U([2, 16, 4, 5]), U([3, 16, 3, 3])], attrs: conv(1, 1, 1, 1) },
-      { name: "16 channels, 2×3 kernel, dilation 2, padding [1,2] (per-offset dW)", inputs: [U([1, 16, 5, 6]), U([2, 16, 2, 3])], attrs: conv(1, [1, 2], 2, 1) },
+      // ≥ 16 input channels at stride 1: the weight gradient takes the per-image batched GEMM form
+      { name: "16 channels, 3×3, padding 1 (per-image dW)", inputs: [U([2, 16, 4, 5]), U([3, 16, 3, 3])], attrs: conv(1, 1, 1, 1) },
+      { name: "16 channels, 2×3 kernel, dilation 2, padding [1,2] (per-image dW)", inputs: [U([1, 16, 5, 6]), U([2, 16, 2, 3])], attrs: conv(1, [1, 2], 2, 1) },
+      { name: "16 channels, 1×1 (per-image dW, no slice)", inputs: [U([3, 16, 2, 3]), U([2, 16, 1, 1])], attrs: conv(1, 0, 1, 1) },
     ],
     ref: ([x, w], a) => convRef(x, w, { stride: a.stride, pads: [a.padding[0], a.padding[0], a.padding[1], a.padding[1]], dilation: a.dilation, groups: a.groups }),
     known: [

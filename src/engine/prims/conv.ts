@@ -46,7 +46,7 @@ function unitStrideWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair)
   const [n, c] = x.shape;
   const [, o, p, q] = gy.shape;
   const [kh, kw] = kernel;
-  if (c >= PER_OFFSET_MIN_CHANNELS && kh * kw > 1) return perOffsetWeightGrad(x, gy, a, kernel);
+  if (c >= PER_IMAGE_MIN_CHANNELS) return perImageWeightGrad(x, gy, a, kernel);
   const xpad = ops.pad(x, [[0, 0], [0, 0], [a.padding[0], a.padding[0]], [a.padding[1], a.padding[1]]]);
   const patches: Tensor[] = [];
   for (let i = 0; i < kh; i++)
@@ -61,30 +61,32 @@ function unitStrideWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair)
   return ops.reshape(ops.matmul(g2, ops.mT(cols)), [o, c, kh, kw]);
 }
 
-/** Below this many input channels the per-offset GEMMs are matrix-vector products: stack instead. */
-const PER_OFFSET_MIN_CHANNELS = 16;
+/** Below this many input channels the per-image GEMMs are matrix-vector products: stack instead. */
+const PER_IMAGE_MIN_CHANNELS = 16;
 
 /**
- * Stride-1 dW without the im2col copy: one GEMM per kernel offset (i, j),
- * dW[:, :, i, j] = gy[o, n·p·q] · x_ij[c, n·p·q]ᵀ, where x_ij is the padded input shifted by
- * (i, j) with channels first. Only x and gy are transposed (once); the kh·kw slices are each the
- * size of x. pixelcnn's 3×3 32→32 dW: 107 → 59 ms against the stacked form (bench/NOTES.md).
+ * Stride-1 dW as per-image GEMMs summed over the batch, one batched GEMM per kernel offset (i, j):
+ * dW[:, :, i, j] = Σₙ gy[n] · x_ij[n]ᵀ, with gy[n] [o, p·q] and x_ij[n] [c, p·q] the padded image
+ * shifted by (i, j). Neither x nor gy is transposed (ONNX Runtime folds the ᵀ into the batched
+ * GEMM), and a 1×1 conv needs no slice at all. Per op at one thread (bench/NOTES.md, session 6):
+ * pixelcnn's 1×1 64→32 dW 2.2 → 1.0 ms, 3×3 32→32 7.3 → 6.8 ms, against one GEMM over
+ * transposed copies with the batch in the contraction.
  */
-function perOffsetWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
-  const [n, c] = x.shape;
+function perImageWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
+  const [n, c, h, w] = x.shape;
   const [, o, p, q] = gy.shape;
   const [kh, kw] = kernel;
   const xpad = ops.pad(x, [[0, 0], [0, 0], [a.padding[0], a.padding[0]], [a.padding[1], a.padding[1]]]);
-  const xT = ops.transpose(xpad, [1, 0, 2, 3]); // [c, n, H+2p, W+2p]
-  const g2 = ops.reshape(ops.transpose(gy, [1, 0, 2, 3]), [o, n * p * q]);
+  const g = ops.reshape(gy, [n, o, p * q]);
   const parts: Tensor[] = [];
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j++) {
       const [r, s] = [i * a.dilation[0], j * a.dilation[1]];
-      const shifted = ops.reshape(ops.slice(xT, [0, 0, r, s], [c, n, r + p, s + q]), [c, n * p * q]);
-      parts.push(ops.matmul(g2, ops.mT(shifted))); // [o, c]
+      const whole = r === 0 && s === 0 && p === h + 2 * a.padding[0] && q === w + 2 * a.padding[1];
+      const shifted = ops.reshape(whole ? xpad : ops.slice(xpad, [0, 0, r, s], [n, c, r + p, s + q]), [n, c, p * q]);
+      parts.push(ops.sum(ops.matmul(g, ops.mT(shifted)), 0)); // [o, c]
     }
-  return ops.reshape(ops.stack(parts, 2), [o, c, kh, kw]);
+  return parts.length === 1 ? ops.reshape(parts[0], [o, c, 1, 1]) : ops.reshape(ops.stack(parts, 2), [o, c, kh, kw]);
 }
 
 /** dX of a stride-1, ungrouped conv as a conv needs padding d·(k−1) − p ≥ 0 on both axes. */
