@@ -1,7 +1,7 @@
 // npm run bench — Eikon's training steps next to the PyTorch peers and TF.js (wasm), in one run.
 //
 //   npm run bench -- [--only id,...] [--steps N] [--no-tfjs] [--no-torch] [--no-sampling]
-//                    [--tfjs-steps N] [--seed N] [--rounds N] [--out DIR]
+//                    [--tfjs-steps N] [--seed N] [--rounds N] [--out DIR] [--default-malloc]
 //
 // Every figure that matters is a ratio of times taken side by side in this run (the machine is
 // shared and noisy). For each architecture, Eikon is timed at 1 and 2 ONNX Runtime threads (and, for
@@ -9,6 +9,7 @@
 // `shards`) in --rounds blocks (default 2), and the PyTorch peer at --threads 1 and 2 after each Eikon block
 // (each side's best kept); TF.js runs the same step on its wasm backend. The table goes to stdout and the
 // same as JSON to bench/results/<date>.json. See ../shared/BENCHMARKS.md and bench/NOTES.md.
+// Every side runs under a tuned C allocator (lib/allocator.ts; --default-malloc: glibc's defaults).
 import { cpus, loadavg, totalmem } from "node:os";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { nativeBackend } from "../src/engine/index.js";
 import { countMacs, type FlopCount } from "./flops.js";
 import { eikonMatmulPeak, torchMatmulPeak } from "./peak.js";
 import { samplingBench, type SamplingResult } from "./sampling.js";
+import { ensureAllocator } from "./lib/allocator.js";
 import { REPO, findOpenBlas, isReferenceBlas, runTfjs, runTorchPeer, systemBlas, type RunResult } from "./lib/peers.js";
 import type { EikonArch, PeerResult } from "./lib/types.js";
 
@@ -46,7 +48,7 @@ const configLabel = (c: { threads: number; shards: number }) => (c.shards > 1 ? 
 
 // ── flags ──────────────────────────────────────────────────────────────────
 function parseFlags(argv: string[]) {
-  const f = { only: [...ARCHS] as string[], steps: null as number | null, tfjs: true, torch: true, sampling: true, tfjsSteps: null as number | null, seed: 0, rounds: 2, out: join(REPO, "bench/results") };
+  const f = { only: [...ARCHS] as string[], steps: null as number | null, tfjs: true, torch: true, sampling: true, tfjsSteps: null as number | null, seed: 0, rounds: 2, out: join(REPO, "bench/results"), defaultMalloc: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -71,6 +73,7 @@ function parseFlags(argv: string[]) {
     else if (a === "--no-tfjs") f.tfjs = false;
     else if (a === "--no-torch") f.torch = false;
     else if (a === "--no-sampling") f.sampling = false;
+    else if (a === "--default-malloc") f.defaultMalloc = true;
     else if (a === "--help" || a === "-h") {
       console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(0, 12).join("\n"));
       process.exit(0);
@@ -308,13 +311,19 @@ const log = (s: string) => console.error(s);
 
 // ── main ───────────────────────────────────────────────────────────────────
 const flags = parseFlags(process.argv.slice(2));
+const allocator = ensureAllocator(flags.defaultMalloc);
 stepsByArch = Object.fromEntries(flags.only.map((id) => [id, flags.steps ?? DEFAULTS[id].steps]));
 const started = new Date();
 const sysBlas = systemBlas();
 const blasDir = findOpenBlas();
 const blasLabel = blasDir ? `threaded OpenBLAS (${blasDir})` : `system (${sysBlas})`;
-const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), loadAvgStart: loadavg(), node: process.version, torchBlas: blasLabel, systemBlas: sysBlas };
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), loadAvgStart: loadavg(), node: process.version, torchBlas: blasLabel, systemBlas: sysBlas, allocator, glibcTunables: process.env.GLIBC_TUNABLES ?? null };
 log(`bench: ${flags.only.join(", ")} on ${machine.cpus} cores (${machine.cpuModel}), load average ${loadavg().map((v) => v.toFixed(1)).join(" ")}`);
+log(
+  allocator === "tuned"
+    ? `bench: every side runs with freed memory kept in the process (GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}); --default-malloc for glibc's defaults`
+    : "bench: glibc's default allocator (--default-malloc): freed memory goes back to the kernel, and the PyTorch peers pay to fault it in again each step",
+);
 if (flags.torch) {
   if (blasDir) log(`bench: the PyTorch peers run with the threaded OpenBLAS in ${blasDir} first on LD_LIBRARY_PATH (system BLAS: ${sysBlas})`);
   else if (isReferenceBlas(sysBlas)) {
