@@ -15,8 +15,7 @@
 import { Tensor, add, compile, div, mul, neg, softplus, sum, valueAndGrad, workerBackend } from "../../src/engine/index.js";
 import { packInGraph, unpackTree } from "../../src/engine/packing.js";
 import { Context, Sequential, combine } from "../../src/nn/index.js";
-import { shardSizes, splitRows } from "../../src/optim/shards.js";
-import { parallelRun } from "../lib/parallel-stats.js";
+import { parallelRun, shardSizes, splitRows } from "../../src/optim/shards.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
 import { BATCH, LR, NZ, initDcgan, type Generator, type State } from "./dcgan-mnist.js";
 

@@ -5,7 +5,7 @@
 // examples (batch norm in training mode does; shards refuse a step that updates buffers).
 // ONNX Runtime's own op threads scale poorly on conv nets (bench/NOTES.md: pixelcnn 1 → 2 threads
 // 1.23×; two one-thread shards 1.9×); for large GEMMs they scale well and shards gain nothing.
-import { Tensor } from "../engine/index.js";
+import { Tensor, type Compiled, type CompiledStats } from "../engine/index.js";
 import { allocate } from "../engine/dtype.js";
 import type { Noise, NoiseCount } from "../nn/context.js";
 
@@ -103,4 +103,41 @@ export function piecesNorm(pieces: Tensor[]): number {
     for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   }
   return Math.sqrt(s);
+}
+
+// Compiled functions that run at once (shards in worker sessions): one call per round, and the
+// session time of a round is the longest of its members', so that host time (wall − session time)
+// does not count the wait for the slower shard.
+export interface ParallelRun {
+  members: Compiled<any, any>[];
+  stats: CompiledStats;
+  /** Run every member at once with its own arguments; record the round. */
+  run<R>(args: unknown[][]): Promise<R[]>;
+}
+
+export function parallelRun(members: Compiled<any, any>[]): ParallelRun {
+  const stats: CompiledStats = {
+    calls: 0,
+    runMs: 0,
+    totalMs: 0,
+    get compiles() {
+      return members.reduce((n, c) => n + c.stats.compiles, 0);
+    },
+    get compileMs() {
+      return members.reduce((n, c) => n + c.stats.compileMs, 0);
+    },
+  };
+  return {
+    members,
+    stats,
+    async run<R>(args: unknown[][]): Promise<R[]> {
+      const before = members.map((c) => c.stats.runMs);
+      const t0 = performance.now();
+      const rs = (await Promise.all(members.map((c, i) => (c as (...a: unknown[]) => Promise<unknown>)(...args[i])))) as R[];
+      stats.calls++;
+      stats.totalMs += performance.now() - t0;
+      stats.runMs += Math.max(...members.map((c, i) => c.stats.runMs - before[i]));
+      return rs;
+    },
+  };
 }

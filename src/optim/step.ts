@@ -10,7 +10,7 @@ import { packInGraph, packSpec, packTree, packedPieces, unpackTree, type PackSpe
 import { Context, type Noise, type NoiseCount } from "../nn/context.js";
 import { combine, partition, type TensorInfo } from "../nn/module.js";
 import type { Optimizer } from "./optimizer.js";
-import { averagePieces, leadingSize, shardSizes, splitNoise, splitRows, weightedSum } from "./shards.js";
+import { averagePieces, leadingSize, parallelRun, shardSizes, splitNoise, splitRows, weightedSum } from "./shards.js";
 
 /** What a step carries from one call to the next. */
 export interface StepState<S = unknown> {
@@ -149,22 +149,7 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
   };
 
   // the step's stats: with shards they run at once, so its session time is the longest shard's
-  const shardStats: CompiledStats = {
-    calls: 0,
-    runMs: 0,
-    totalMs: 0,
-    get compiles() {
-      return compiledShards.reduce((n, c) => n + c.stats.compiles, 0);
-    },
-    get compileMs() {
-      return compiledShards.reduce((n, c) => n + c.stats.compileMs, 0);
-    },
-  };
-  const recordShardStats = (runBefore: number[], wallMs: number) => {
-    shardStats.calls++;
-    shardStats.totalMs += wallMs;
-    shardStats.runMs += Math.max(...compiledShards.map((c, i) => c.stats.runMs - runBefore[i]));
-  };
+  const shardRun = parallelRun(compiledShards);
 
   // noise per shard batch shape, measured once (a symbolic trace of the loss costs milliseconds)
   const shardNeeds = new Map<string, NoiseCount>();
@@ -200,10 +185,7 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     const rate = lrTensor(lr, state);
     if (!sharded) return finish(state, await compiled(state, batch, rate, noise ?? {}), rate);
     const p = plan(state, batch, noise ?? {});
-    const before = compiledShards.map((c) => c.stats.runMs);
-    const t0 = performance.now();
-    const rs = await Promise.all(compiledShards.map((c, i) => c(state, p.batches[i], rate, p.noises[i])));
-    recordShardStats(before, performance.now() - t0);
+    const rs = await shardRun.run<RawOutput<S, Aux>>(p.batches.map((b, i) => [state, b, rate, p.noises[i]]));
     return finish(state, reduce(rs, p.weights), rate);
   };
 
@@ -239,7 +221,7 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
       return ctx.used;
     },
     compiled,
-    stats: sharded ? shardStats : compiled.stats,
+    stats: sharded ? shardRun.stats : compiled.stats,
     updateStats,
     dispose: async () => {
       await Promise.all((compiledShards.length ? compiledShards : [compiled]).map((c) => c.dispose()));
