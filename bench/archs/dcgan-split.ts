@@ -101,7 +101,6 @@ export function createSplit(opts: ArchOptions): EikonArch {
   let fakes = splitRows([new Tensor([BATCH, 1, 28, 28], "float32", new Float32Array(BATCH * 784))], sizes).map(([t]) => t);
   let a = new Tensor([BATCH, 64, 14, 14], "float32", new Float32Array(BATCH * 64 * 196));
   let dFake = new Tensor([BATCH, 1, 28, 28], "float32", new Float32Array(BATCH * 784));
-  let gradD = state.d;
   return {
     id: "dcgan-mnist",
     batch: BATCH,
@@ -111,7 +110,7 @@ export function createSplit(opts: ArchOptions): EikonArch {
       a = g.a;
       fakes = splitRows([g.fake], sizes).map(([t]) => t);
       const dr = await dShards.run<{ loss: Tensor; grad: Tensor }>(fakes.map((f, i) => [state.d, reals[i], f]));
-      gradD = dr.reduce<Tensor | null>((acc, r) => addInto(acc, r.grad), null)!;
+      const gradD = dr.reduce<Tensor | null>((acc, r) => addInto(acc, r.grad), null)!;
       const ud = update(state.d, gradD, state.optD);
       const gr = await gdShards.run<{ loss: Tensor; dFake: Tensor }>(fakes.map((f) => [ud.params, f]));
       dFake = concatRows(gr.map((r) => r.dFake));

@@ -38,9 +38,10 @@ export function convWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair
 }
 
 /**
- * The same dW for stride 1 as one matmul: patches of the padded input (im2col, kh·kw slices)
- * against the output gradient, contracting over batch and positions at once. ONNX Runtime runs
- * the batch-axis conv above at a few GFLOP/s for unit strides; this is a plain GEMM.
+ * The same dW for stride 1 as GEMMs (ONNX Runtime runs the batch-axis conv above at a few GFLOP/s
+ * for unit strides): per image and kernel offset from 16 input channels up, else one matmul of
+ * patches of the padded input (im2col, kh·kw slices) against the output gradient, contracting over
+ * batch and positions at once.
  */
 function unitStrideWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, kernel: Pair): Tensor {
   const [n, c] = x.shape;
