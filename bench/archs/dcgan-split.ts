@@ -15,22 +15,13 @@
 import { Tensor, add, compile, div, mul, neg, softplus, sum, valueAndGrad, workerBackend } from "../../src/engine/index.js";
 import { packInGraph, unpackTree } from "../../src/engine/packing.js";
 import { Context, Sequential, combine } from "../../src/nn/index.js";
-import { parallelRun, shardSizes, splitRows } from "../../src/optim/shards.js";
+import { parallelRun, shardSizes, splitRows, weightedSum } from "../../src/optim/shards.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
 import { BATCH, LR, NZ, initDcgan, type Generator, type State } from "./dcgan-mnist.js";
 
 /** BCE-with-logits against ones / zeros, summed over a shard's rows and divided by the whole batch. */
 const bceOnesPart = (logits: Tensor) => div(sum(softplus(neg(logits))), BATCH);
 const bceZerosPart = (logits: Tensor) => div(sum(softplus(logits)), BATCH);
-
-/** a + b elementwise (host; gradients and losses of the shards). */
-function addInto(acc: Tensor | null, t: Tensor): Tensor {
-  if (!acc) return t;
-  const out = new Float32Array(acc.values() as Float32Array);
-  const v = t.values() as Float32Array;
-  for (let i = 0; i < out.length; i++) out[i] += v[i];
-  return new Tensor(acc.shape, "float32", out);
-}
 
 /** The shards' row blocks stacked back into one batch (host). */
 function concatRows(parts: Tensor[]): Tensor {
@@ -110,7 +101,7 @@ export function createSplit(opts: ArchOptions): EikonArch {
       a = g.a;
       fakes = splitRows([g.fake], sizes).map(([t]) => t);
       const dr = await dShards.run<{ loss: Tensor; grad: Tensor }>(fakes.map((f, i) => [state.d, reals[i], f]));
-      const gradD = dr.reduce<Tensor | null>((acc, r) => addInto(acc, r.grad), null)!;
+      const gradD = weightedSum(dr.map((r) => r.grad), dr.map(() => 1)); // shard losses are already over the whole batch
       const ud = update(state.d, gradD, state.optD);
       const gr = await gdShards.run<{ loss: Tensor; dFake: Tensor }>(fakes.map((f) => [ud.params, f]));
       dFake = concatRows(gr.map((r) => r.dFake));
