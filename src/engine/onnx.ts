@@ -15,6 +15,7 @@ import { OnnxBuilder, type AttrValue, type OnnxConstant } from "./onnx-builder.j
 import type { IRGraph, IRValue } from "./ir.js";
 import { rule } from "./registry.js";
 import { emitGemm, planGemms } from "./gemm.js";
+import { planConvBias } from "./conv-bias.js";
 
 export const OPSET = 17;
 const IR_VERSION = 8n;
@@ -33,15 +34,19 @@ export function lowerGraph(g: IRGraph, b = new OnnxBuilder()): { builder: OnnxBu
   for (const i of g.inputs) names.set(i, i.name);
   for (const c of g.constants) names.set(c, b.constant(c.data, c.shape, c.dtype, "c"));
   const gemms = planGemms(g);
+  const convs = planConvBias(g);
   for (const n of g.nodes) {
-    if (gemms.absorbed.has(n) || gemms.dead.has(n)) continue;
+    if (gemms.absorbed.has(n) || gemms.dead.has(n) || convs.absorbed.has(n) || convs.dead.has(n)) continue;
     const gemm = gemms.emit.get(n);
-    const missing = (gemm ? [gemm.a, gemm.b, ...(gemm.c ? [gemm.c] : [])] : n.inputs).find((i) => !names.has(i));
+    const conv = convs.emit.get(n);
+    // the node whose rule lowers n (a conv stands in for the add that takes its bias), and its inputs
+    const [lowered, inputs] = conv ? [conv.conv, [...conv.conv.inputs, conv.bias]] : [n, n.inputs];
+    const missing = (gemm ? [gemm.a, gemm.b, ...(gemm.c ? [gemm.c] : [])] : inputs).find((i) => !names.has(i));
     if (missing) {
       const prod = g.nodes.find((m) => m.output === missing);
       throw new Error(`internal: lowering ${n.prim} → ${n.output.name}: its input ${missing.name} (${prod?.prim ?? "?"}${prod ? `, absorbed=${gemms.absorbed.has(prod)}, dead=${gemms.dead.has(prod)}` : ""}) was never lowered`);
     }
-    const out = gemm ? emitGemm(b, names, gemm) : rule(n.prim).toOnnx(b, n.inputs.map((i) => names.get(i)!), n.attrs as never, { inputs: n.inputs, out: n.output });
+    const out = gemm ? emitGemm(b, names, gemm) : rule(lowered.prim).toOnnx(b, inputs.map((i) => names.get(i)!), lowered.attrs as never, { inputs: lowered.inputs, out: n.output });
     names.set(n.output, out);
   }
   // graph outputs get their own names: the producing node's output is renamed, or, where the

@@ -331,6 +331,9 @@ const ROWS: Row<Prim>[] = [
       { name: "alpha 0.01", inputs: [Away([2, 3])], attrs: { alpha: 0.01 } },
       { name: "alpha 0.2, scalar", inputs: [Away([])], attrs: { alpha: 0.2 } },
       { name: "alpha 0.2", inputs: [Away([3, 4])], attrs: { alpha: 0.2 } },
+      // outside (0, 1) the slope is not max([y > 0], α): the other gradient form
+      { name: "alpha 1.5", inputs: [Away([3, 4])], attrs: { alpha: 1.5 } },
+      { name: "alpha -0.5", inputs: [Away([3, 4])], attrs: { alpha: -0.5 } },
     ],
     ref: ([x], { alpha }) => build([...x.shape], (i) => (at(x, i) > 0 ? at(x, i) : alpha * at(x, i))),
     known: [{ inputs: [f64t([2], [-2, 3])], attrs: { alpha: 0.1 }, expected: [-0.2, 3], shape: [2] }],
@@ -895,6 +898,7 @@ describe("gradient conventions at kinks and ties", () => {
   it("relu, leakyRelu and abs at 0", () => {
     assert.deepEqual(d(ops.relu, [0, 1, -1]), [0, 1, 0]);
     assert.deepEqual(d((t) => ops.leakyRelu(t, 0.1), [0, 1, -1]), [0.1, 1, 0.1]);
+    assert.deepEqual(d((t) => ops.leakyRelu(t, 2), [0, 1, -1]), [2, 1, 2]);
     assert.deepEqual(d(ops.abs, [0, 2, -2]), [0, 1, -1]);
   });
   it("maximum/minimum split a tie's gradient in halves", () => {

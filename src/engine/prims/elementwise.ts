@@ -116,7 +116,9 @@ export const elementwiseRules: Pick<PrimTable, UnaryName | "leakyRelu" | BinaryN
   tanh: unary("tanh", Math.tanh, "Tanh", (g, _x, y) => ops.mul(g, ops.sub(1, ops.square(y)))),
   // d σ(x) = σ(x)(1 − σ(x)) dx
   sigmoid: unary("sigmoid", sigmoidRef, "Sigmoid", (g, _x, y) => ops.mul(g, ops.mul(y, ops.sub(1, y)))),
-  relu: unary("relu", (v) => (v > 0 ? v : 0), "Relu", (g, x) => ops.where(ops.greater(x, 0), g, 0)),
+  // d relu(x) = [y > 0] dx, as a product: ONNX Runtime's Where is a one-thread loop at half Mul's speed,
+  // and a mask read off y leaves x to the Relu alone, so ORT can fuse Conv/Gemm + Relu (bench/NOTES.md)
+  relu: unary("relu", (v) => (v > 0 ? v : 0), "Relu", (g, _x, y) => ops.mul(g, ops.cast(ops.greater(y, 0), g.dtype))),
   // d softplus(x) = σ(x) dx
   softplus: unary("softplus", softplusRef, lowerSoftplus, (g, x) => ops.mul(g, ops.sigmoid(x))),
   leakyRelu: {
@@ -127,7 +129,11 @@ export const elementwiseRules: Pick<PrimTable, UnaryName | "leakyRelu" | BinaryN
       t.inputs[0].dtype === "float64"
         ? b.op1("Where", [b.op1("Greater", [x, b.scalar(0, "float64")]), x, b.op1("Mul", [x, b.scalar(alpha, "float64")])])
         : b.op1("LeakyRelu", [x], { alpha }),
-    vjp: (g, [x], _y, { alpha }) => [ops.where(ops.greater(x, 0), g, ops.mul(g, alpha))],
+    // for 0 < α < 1 the slope is max([y > 0], α), read off y as for relu (one-thread Where avoided);
+    // otherwise [x > 0] picks g or α·g
+    vjp: (g, [x], y, { alpha }) => [
+      alpha > 0 && alpha < 1 ? ops.mul(g, ops.maximum(ops.cast(ops.greater(y, 0), g.dtype), alpha)) : ops.where(ops.greater(x, 0), g, ops.mul(g, alpha)),
+    ],
   },
 
   add: binary("add", (x, y) => x + y, "Add", (g) => [g, g]),
