@@ -263,6 +263,13 @@ const REDUCE_CASES: { axes: number[]; keepdims: boolean }[] = [
   { axes: [0, 1, 2], keepdims: true },
   { axes: [], keepdims: false },
 ];
+// inner and trailing axes at once (a conv bias's gradient): lowered as two reductions
+const REDUCE_CASES_4D: { axes: number[]; keepdims: boolean }[] = [
+  { axes: [0, 2, 3], keepdims: false },
+  { axes: [0, 2, 3], keepdims: true },
+  { axes: [3, 0, 1], keepdims: false },
+  { axes: [1, 3], keepdims: true },
+];
 const conv = (stride: number | [number, number], padding: number | [number, number], dilation: number | [number, number], groups: number): PrimAttrs["conv2d"] => {
   const p = (v: number | [number, number]): [number, number] => (typeof v === "number" ? [v, v] : v);
   return { stride: p(stride), padding: p(padding), dilation: p(dilation), groups };
@@ -414,7 +421,10 @@ const ROWS: Row<Prim>[] = [
   // reductions
   row("sum", {
     order: 2,
-    cases: REDUCE_CASES.map((a) => ({ name: `axes [${a.axes}]${a.keepdims ? ", keepdims" : ""}`, inputs: [U([2, 3, 4])], attrs: a })),
+    cases: [
+      ...REDUCE_CASES.map((a) => ({ name: `axes [${a.axes}]${a.keepdims ? ", keepdims" : ""}`, inputs: [U([2, 3, 4])], attrs: a })),
+      ...REDUCE_CASES_4D.map((a) => ({ name: `rank 4, axes [${a.axes}]${a.keepdims ? ", keepdims" : ""}`, inputs: [U([2, 3, 2, 3])], attrs: a })),
+    ],
     ref: ([x], { axes, keepdims }) => reduceRef(x, axes, keepdims, 0, (s, v) => s + v),
     known: [
       { inputs: [f64t([2, 3], iota(6))], attrs: { axes: [0], keepdims: false }, expected: [5, 7, 9], shape: [3] },
@@ -424,7 +434,10 @@ const ROWS: Row<Prim>[] = [
   }),
   row("max", {
     order: 2,
-    cases: REDUCE_CASES.map((a) => ({ name: `axes [${a.axes}]${a.keepdims ? ", keepdims" : ""}`, inputs: [Distinct([2, 3, 4])], attrs: a })),
+    cases: [
+      ...REDUCE_CASES.map((a) => ({ name: `axes [${a.axes}]${a.keepdims ? ", keepdims" : ""}`, inputs: [Distinct([2, 3, 4])], attrs: a })),
+      ...REDUCE_CASES_4D.map((a) => ({ name: `rank 4, axes [${a.axes}]${a.keepdims ? ", keepdims" : ""}`, inputs: [Distinct([2, 3, 2, 3])], attrs: a })),
+    ],
     ref: ([x], { axes, keepdims }) => reduceRef(x, axes, keepdims, -Infinity, (s, v) => (v > s ? v : s)),
     known: [
       { inputs: [f64t([2, 3], [1, 6, 3, 4, 5, 2])], attrs: { axes: [0], keepdims: false }, expected: [4, 6, 3], shape: [3] },
