@@ -1,7 +1,7 @@
 // Lowering peephole: a per-channel bias added to a convolution's output becomes the Conv's (or
 // ConvTranspose's) own B input. With the Add gone, a ReLU after the conv reads the conv directly,
 // and ONNX Runtime fuses the pair into one kernel that applies bias and activation in its epilogue.
-import type { IRGraph, IRNode, IRValue } from "./ir.js";
+import { graphIndex, type IRGraph, type IRNode, type IRValue } from "./ir.js";
 import type { PrimAttrs } from "./primitive.js";
 
 export interface ConvBiasPlan {
@@ -22,13 +22,7 @@ function singleNode(n: IRNode): boolean {
 }
 
 export function planConvBias(g: IRGraph): ConvBiasPlan {
-  const producer = new Map<IRValue, IRNode>();
-  const uses = new Map<IRValue, IRNode[]>();
-  for (const n of g.nodes) {
-    producer.set(n.output, n);
-    for (const i of n.inputs) uses.set(i, [...(uses.get(i) ?? []), n]);
-  }
-  const outputs = new Set(g.outputs);
+  const { producer, uses, outputs } = graphIndex(g);
   const plan: ConvBiasPlan = { absorbed: new Set(), dead: new Set(), emit: new Map() };
   for (const conv of g.nodes) {
     if (!singleNode(conv) || outputs.has(conv.output)) continue;

@@ -1,7 +1,7 @@
 // Lowering peephole: 2-D matmuls whose operands are transposes become ONNX Gemm with
 // transA/transB (no explicit Transpose node), and a following bias add folds into Gemm's C.
 // ONNX Runtime's own fusions miss some of these (a weight transpose stayed a separate node).
-import type { IRGraph, IRNode, IRValue } from "./ir.js";
+import { graphIndex, type IRGraph, type IRNode, type IRValue } from "./ir.js";
 import type { PrimAttrs } from "./primitive.js";
 import type { OnnxBuilder } from "./onnx-builder.js";
 
@@ -17,13 +17,7 @@ export interface GemmPlan {
 const isSwap2 = (n: IRNode | undefined) => n?.prim === "transpose" && (n.attrs as PrimAttrs["transpose"]).perm.join() === "1,0";
 
 export function planGemms(g: IRGraph): GemmPlan {
-  const producer = new Map<IRValue, IRNode>();
-  const uses = new Map<IRValue, IRNode[]>();
-  for (const n of g.nodes) {
-    producer.set(n.output, n);
-    for (const i of n.inputs) uses.set(i, [...(uses.get(i) ?? []), n]);
-  }
-  const outputs = new Set(g.outputs);
+  const { producer, uses, outputs } = graphIndex(g);
   const plan: GemmPlan = { absorbed: new Set(), dead: new Set(), emit: new Map() };
   const folded = new Map<IRNode, number>();
   for (const n of g.nodes) {

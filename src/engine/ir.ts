@@ -107,3 +107,18 @@ export function printGraph(g: IRGraph): string {
   lines.push(`  return ${g.outputs.map((o) => o.name).join(", ")}`, "}");
   return lines.join("\n");
 }
+
+/** Each value's producing node and consuming nodes, and the graph's outputs (for lowering peepholes). */
+export function graphIndex(g: IRGraph): { producer: Map<IRValue, IRNode>; uses: Map<IRValue, IRNode[]>; outputs: Set<IRValue> } {
+  const producer = new Map<IRValue, IRNode>();
+  const uses = new Map<IRValue, IRNode[]>();
+  for (const n of g.nodes) {
+    producer.set(n.output, n);
+    for (const i of n.inputs) {
+      const list = uses.get(i);
+      if (list) list.push(n);
+      else uses.set(i, [n]);
+    }
+  }
+  return { producer, uses, outputs: new Set(g.outputs) };
+}
