@@ -117,7 +117,8 @@ export const elementwiseRules: Pick<PrimTable, UnaryName | "leakyRelu" | BinaryN
   // d σ(x) = σ(x)(1 − σ(x)) dx
   sigmoid: unary("sigmoid", sigmoidRef, "Sigmoid", (g, _x, y) => ops.mul(g, ops.mul(y, ops.sub(1, y)))),
   // d relu(x) = [y > 0] dx, as a product: ONNX Runtime's Where is a one-thread loop at half Mul's speed,
-  // and a mask read off y leaves x to the Relu alone, so ORT can fuse Conv/Gemm + Relu (bench/NOTES.md)
+  // and a mask read off y leaves x to the Relu alone, so ORT can fuse Conv/Gemm + Relu (bench/NOTES.md).
+  // (A NaN or ∞ in dx where y = 0 now propagates instead of being masked to 0.)
   relu: unary("relu", (v) => (v > 0 ? v : 0), "Relu", (g, _x, y) => ops.mul(g, ops.cast(ops.greater(y, 0), g.dtype))),
   // d softplus(x) = σ(x) dx
   softplus: unary("softplus", softplusRef, lowerSoftplus, (g, x) => ops.mul(g, ops.sigmoid(x))),
