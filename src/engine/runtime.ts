@@ -57,9 +57,11 @@ export function nativeSessionOptions(threads: number): Record<string, unknown> {
     // no memory pattern: with it the second run of a session is as slow as the first (the pattern
     // recorded on run 1 is allocated on run 2: pixelcnn 1.3 s, then 0.3 s a run); steady state is the same
     enableMemPattern: false,
-    // idle workers sleep instead of spinning: on a machine with as many threads as cores,
-    // spinning made 2 threads slower than 1 (bench/NOTES.md; 0.52–0.67× step time without it)
-    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+    // op threads spin between the ops of a run (waking a sleeping one cost ~10 µs per op: 2 threads
+    // ran 100 small Muls at half the speed of 1) and stop spinning when the run ends, so they never
+    // compete with the host work between runs (always-on spinning made 2 threads slower than 1;
+    // bench/NOTES.md, sessions 1 and 7)
+    extra: { session: { intra_op: { allow_spinning: "1" }, inter_op: { allow_spinning: "0" }, force_spinning_stop: "1" } },
   };
 }
 
