@@ -80,7 +80,7 @@ export function trainCommand(io: Output, state: CliState): Command {
     .option("--sample-every <n>", "sample picture every n steps (default: at each checkpoint; 0: never)", nonNegativeInt)
     .addOption(new Option("--on-nan <mode>", "on a non-finite loss or gradient: stop, or reload the last checkpoint and halve the learning rate").choices(["stop", "rollback"]))
     .option("--quiet", "no progress output")
-    .option("--shards <n>", "split each batch into n shards trained at once in worker threads (data parallel; for models without batch norm or EMA; faster on conv nets)", positiveInt)
+    .option("--shards <n>", "split each batch into n shards trained at once in worker threads (data parallel; for models without batch norm or EMA; faster on conv nets, slower on MLPs, whose parameters and gradients are copied to every worker each step)", positiveInt)
     .action(async (modelName: string | undefined, flags: TrainFlags) => {
       const { findFamily } = await modelsLayer();
       const { loadRun, readRunConfig, train } = await trainLayer();
