@@ -44,7 +44,7 @@ export function lowerGraph(g: IRGraph, b = new OnnxBuilder()): { builder: OnnxBu
     const missing = (gemm ? [gemm.a, gemm.b, ...(gemm.c ? [gemm.c] : [])] : inputs).find((i) => !names.has(i));
     if (missing) {
       const prod = g.nodes.find((m) => m.output === missing);
-      throw new Error(`internal: lowering ${n.prim} → ${n.output.name}: its input ${missing.name} (${prod?.prim ?? "?"}${prod ? `, absorbed=${gemms.absorbed.has(prod)}, dead=${gemms.dead.has(prod)}` : ""}) was never lowered`);
+      throw new Error(`internal: lowering ${n.prim} → ${n.output.name}: its input ${missing.name} (${prod?.prim ?? "?"}${prod ? `, absorbed=${gemms.absorbed.has(prod) || convs.absorbed.has(prod)}, dead=${gemms.dead.has(prod) || convs.dead.has(prod)}` : ""}) was never lowered`);
     }
     const out = gemm ? emitGemm(b, names, gemm) : rule(lowered.prim).toOnnx(b, inputs.map((i) => names.get(i)!), lowered.attrs as never, { inputs: lowered.inputs, out: n.output });
     names.set(n.output, out);
