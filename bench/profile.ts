@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emitOnnx, flattenTree } from "../src/engine/index.js";
 import { simplifyGraph, splitInputs } from "../src/engine/simplify.js";
-import { nativeSessionOptions } from "../src/engine/runtime.js";
+import { nativeNchwcBlockSize, nativeSessionOptions } from "../src/engine/runtime.js";
 import type { EikonArch, StepPart } from "./lib/types.js";
 
 export interface OpTime {
@@ -46,7 +46,7 @@ export async function profilePart(part: StepPart, opts: { runs?: number; threads
   const args = part.args();
   // the graph compile() runs: simplified, packed inputs split into zero-copy views
   const graph = splitInputs(simplifyGraph(part.compiled.trace(...args)));
-  const model = emitOnnx(graph, part.name);
+  const model = emitOnnx(graph, part.name, { nchwcBlock: await nativeNchwcBlockSize() });
   const leaves = flattenTree(args).leaves;
   const dir = mkdtempSync(join(tmpdir(), "eikon-prof-"));
   // the engine's own session options (nativeBackend's), with the profiler on

@@ -73,10 +73,11 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
     const { graph: traced, flatOut } = traceArgs(args);
     const graph = splitInputs(simplifyGraph(traced));
     checkGraph(graph);
-    const model = emitOnnx(graph, label);
+    const backend = opts.backend ?? getDefaultBackend();
+    const model = emitOnnx(graph, label, { nchwcBlock: (await backend.nchwcBlockSize?.()) ?? 0 });
     let session: Session;
     try {
-      session = await (opts.backend ?? getDefaultBackend()).createSession(model.bytes);
+      session = await backend.createSession(model.bytes);
     } catch (e) {
       throw new Error(`compile(${label}): ONNX Runtime rejected the graph: ${(e as Error).message}\n${printGraph(graph).slice(0, 4000)}`);
     }

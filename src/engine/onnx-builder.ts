@@ -11,6 +11,8 @@ export interface OnnxNode {
   attrs: Record<string, AttrValue>;
   /** Integer-valued attributes (ONNX distinguishes INT from FLOAT). */
   intAttrs: Set<string>;
+  /** Operator set domain; absent for the default ONNX domain. */
+  domain?: string;
 }
 
 export interface OnnxConstant {
@@ -32,15 +34,15 @@ export class OnnxBuilder {
   }
 
   /** Append one node; ints lists the attribute names that are integers. Returns its output names. */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { outputs?: number; ints?: string[] } = {}): string[] {
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { outputs?: number; ints?: string[]; domain?: string } = {}): string[] {
     const outputs = Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(opType.toLowerCase()));
-    this.nodes.push({ opType, inputs, outputs, attrs, intAttrs: new Set(opts.ints ?? []) });
+    this.nodes.push({ opType, inputs, outputs, attrs, intAttrs: new Set(opts.ints ?? []), ...(opts.domain ? { domain: opts.domain } : {}) });
     return outputs;
   }
 
   /** Single-output shorthand. */
-  op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, ints: string[] = []): string {
-    return this.op(opType, inputs, attrs, { ints })[0];
+  op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, ints: string[] = [], domain?: string): string {
+    return this.op(opType, inputs, attrs, { ints, domain })[0];
   }
 
   constant(data: TypedArray | BigInt64Array, shape: number[], dtype: DType | "int64", hint = "c"): string {

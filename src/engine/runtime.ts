@@ -2,6 +2,7 @@
 // (onnxruntime-node) or as WebAssembly (onnxruntime-web, also in Node for tests).
 import { cpus } from "node:os";
 import type { DType, TypedArray } from "./dtype.js";
+import { nchwcProbeModel } from "./nchwc.js";
 
 export interface HostArray {
   data: TypedArray;
@@ -18,6 +19,11 @@ export interface Session {
 export interface Backend {
   readonly name: string;
   createSession(model: Uint8Array): Promise<Session>;
+  /**
+   * Channels per block of ONNX Runtime's NCHWc layout where its blocked convolution kernels
+   * exist (native CPU sessions), else 0: graphs for this backend may then use them.
+   */
+  nchwcBlockSize?(): Promise<number>;
 }
 
 type OrtModule = typeof import("onnxruntime-common");
@@ -65,11 +71,35 @@ export function nativeSessionOptions(threads: number): Record<string, unknown> {
   };
 }
 
+let nchwcProbe: Promise<number> | null = null;
+
+/**
+ * MLAS's NCHWc block size on this machine (16 with AVX-512, 8 with AVX2), read off the channel
+ * count ReorderInput pads 4 channels to; 0 where it has no blocked kernels or EIKON_NCHWC=0.
+ */
+export function nativeNchwcBlockSize(): Promise<number> {
+  if (process.env.EIKON_NCHWC === "0") return Promise.resolve(0);
+  nchwcProbe ??= (async () => {
+    try {
+      const m = (await import("onnxruntime-node")) as unknown as OrtModule;
+      const session = await m.InferenceSession.create(nchwcProbeModel(), { executionProviders: ["cpu"], intraOpNumThreads: 1 });
+      const { y } = await session.run({ x: new m.Tensor("float32", new Float32Array(4), [1, 4, 1, 1]) });
+      await session.release();
+      const block = y.dims[1];
+      return block > 4 && block % 4 === 0 ? block : 0;
+    } catch {
+      return 0;
+    }
+  })();
+  return nchwcProbe;
+}
+
 /** onnxruntime-node: native CPU execution. */
 export function nativeBackend(opts: NativeOptions = {}): Backend {
   let ort: Promise<OrtModule> | null = null;
   return {
     name: "onnxruntime-node",
+    nchwcBlockSize: nativeNchwcBlockSize,
     async createSession(model) {
       ort ??= import("onnxruntime-node") as unknown as Promise<OrtModule>;
       const m = await ort;

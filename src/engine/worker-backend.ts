@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import type { DType, TypedArray } from "./dtype.js";
-import { nativeSessionOptions, type Backend, type HostArray, type Session } from "./runtime.js";
+import { nativeNchwcBlockSize, nativeSessionOptions, type Backend, type HostArray, type Session } from "./runtime.js";
 
 export interface WorkerOptions {
   /** Op threads inside each session (default 1: the workers are the parallelism). */
@@ -139,6 +139,7 @@ export function workerBackend(opts: WorkerOptions = {}): Backend {
   const ortPath = createRequire(import.meta.url).resolve("onnxruntime-node");
   return {
     name: "onnxruntime-node (workers)",
+    nchwcBlockSize: nativeNchwcBlockSize,
     async createSession(model) {
       const s = new WorkerSession(ortPath);
       await s.create(model, nativeSessionOptions(opts.threads ?? 1));
