@@ -58,6 +58,9 @@ test("blocked convs with bias, ReLU, LeakyReLU and a residual add match eager", 
   assert.ok(ops.includes("nchwc:Conv/4"), "the residual add is the conv's Sum input");
   assert.ok(!ops.some((o) => o.startsWith("Relu") || o.startsWith("LeakyRelu") || o.startsWith("Add")), ops.join(" "));
   assert.deepEqual(ops.filter((o) => o.includes("Reorder")), ["nchwc:ReorderInput/1", "nchwc:ReorderOutput/1"]);
+  // the conv's own input as the added value: the Sum input must not be overwritten while it is read
+  const w3 = rand([16, 16, 3, 3], 0.2);
+  await agree("h + conv(h)", (x, w) => { const h = E.relu(E.conv2d(x, w, { padding: 1 })); return E.add(h, E.conv2d(h, w, { padding: 1 })); }, [x, w3]);
 });
 
 test("a conv from fewer channels than a block reads NCHW input directly", async () => {
