@@ -1,5 +1,6 @@
 // compile(fn): trace fn on symbolic tensors once per input signature, emit ONNX, and run
 // it in an ONNX Runtime session cached for that signature.
+import { allocate, sizeOf, type TypedArray } from "./dtype.js";
 import { Tensor } from "./tensor.js";
 import { flatten } from "./tree.js";
 import { buildGraph, checkGraph, printGraph, type IRGraph } from "./ir.js";
@@ -38,6 +39,12 @@ interface Entry {
 
 export interface Compiled<Args extends unknown[], R> {
   (...args: Args): Promise<R>;
+  /**
+   * The same call, with the outputs at the given flat positions (in the order the result's
+   * tensors flatten) written into the given arrays where the backend can (native sessions: no
+   * copy out of the runtime's buffers); those outputs' tensors then hold these arrays.
+   */
+  callInto(into: ReadonlyMap<number, TypedArray>, ...args: Args): Promise<R>;
   /** Traces without running: the IR for these arguments' signature. */
   trace(...args: Args): IRGraph;
   /** The ONNX model bytes for these arguments' signature. */
@@ -94,7 +101,8 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
     };
   };
 
-  const call = async (...args: Args): Promise<R> => {
+  const call = (...args: Args): Promise<R> => invoke(args, null);
+  const invoke = async (args: Args, into: ReadonlyMap<number, TypedArray> | null): Promise<R> => {
     const t0 = performance.now();
     const flat = flatten(args);
     for (const t of flat.leaves) {
@@ -113,8 +121,17 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
       const t = flat.leaves[index];
       feeds[e.inputNames[k]] = view ? { data: t.data!.subarray(view[0], view[1]), shape: [view[1] - view[0]], dtype: t.dtype } : { data: t.data!, shape: t.shape, dtype: t.dtype };
     });
+    const placed: Record<string, HostArray> = {};
+    for (const [k, data] of into ?? []) {
+      const o = e.graph.outputs[k];
+      if (!o) throw new RangeError(`compile(${label}): callInto names output ${k}, but the function has ${e.graph.outputs.length}`);
+      if (data.length !== sizeOf(o.shape) || data.constructor !== allocate(o.dtype, 0).constructor) {
+        throw new TypeError(`compile(${label}): output ${k} is ${o.dtype}[${o.shape.join(", ")}]; the array given for it is a ${data.constructor.name} of ${data.length}`);
+      }
+      placed[e.outputNames[k]] = { data, shape: o.shape, dtype: o.dtype };
+    }
     const r0 = performance.now();
-    const results = await e.session.run(feeds);
+    const results = await e.session.run(feeds, into ? placed : undefined);
     stats.runMs += performance.now() - r0;
     const outs = e.outputNames.map((name, k) => {
       const r = results[name];
@@ -126,6 +143,7 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
   };
 
   return Object.assign(call, {
+    callInto: (into: ReadonlyMap<number, TypedArray>, ...args: Args) => invoke(args, into),
     trace: (...args: Args) => traceArgs(args).graph,
     toOnnx: (...args: Args) => emitOnnx(simplifyGraph(traceArgs(args).graph), label).bytes,
     stats,

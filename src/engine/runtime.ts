@@ -11,8 +11,12 @@ export interface HostArray {
 }
 
 export interface Session {
-  /** Runs the graph; feeds by input name, results by output name. */
-  run(feeds: Record<string, HostArray>): Promise<Record<string, HostArray>>;
+  /**
+   * Runs the graph; feeds by input name, results by output name. `into` names outputs to write
+   * into the given arrays instead of fresh ones where the runtime can (native sessions); their
+   * results are then those arrays. Elsewhere the results are fresh arrays as usual.
+   */
+  run(feeds: Record<string, HostArray>, into?: Record<string, HostArray>): Promise<Record<string, HostArray>>;
   release(): Promise<void>;
 }
 
@@ -30,14 +34,23 @@ type OrtModule = typeof import("onnxruntime-common");
 
 const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "bool"> = { float32: "float32", float64: "float64", int32: "int32", bool: "bool" };
 
-function wrapSession(ort: OrtModule, session: import("onnxruntime-common").InferenceSession): Session {
+function wrapSession(ort: OrtModule, session: import("onnxruntime-common").InferenceSession, preallocates: boolean): Session {
+  const tensor = (a: HostArray) => new ort.Tensor(ORT_TYPE[a.dtype], a.data as never, a.shape as number[]);
   return {
-    async run(feeds) {
+    async run(feeds, into) {
       const ortFeeds: Record<string, import("onnxruntime-common").Tensor> = {};
-      for (const [name, a] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(ORT_TYPE[a.dtype], a.data as never, a.shape as number[]);
-      const results = await session.run(ortFeeds);
+      for (const [name, a] of Object.entries(feeds)) ortFeeds[name] = tensor(a);
+      // preallocated outputs: ORT writes them in place (onnxruntime-node still hands back a copy of
+      // each, which is dropped: the arrays given are the results)
+      const placed = preallocates && into && Object.keys(into).length > 0;
+      const fetches = placed ? Object.fromEntries(session.outputNames.map((name) => [name, into[name] ? tensor(into[name]) : null])) : undefined;
+      const results = fetches ? await session.run(ortFeeds, fetches) : await session.run(ortFeeds);
       const out: Record<string, HostArray> = {};
       for (const [name, t] of Object.entries(results)) {
+        if (placed && into[name]) {
+          out[name] = into[name];
+          continue;
+        }
         const dtype: DType = t.type === "float64" ? "float64" : t.type === "int32" ? "int32" : t.type === "bool" ? "bool" : "float32";
         out[name] = { data: t.data as TypedArray, shape: [...t.dims], dtype };
       }
@@ -104,7 +117,7 @@ export function nativeBackend(opts: NativeOptions = {}): Backend {
       ort ??= import("onnxruntime-node") as unknown as Promise<OrtModule>;
       const m = await ort;
       const session = await m.InferenceSession.create(model, nativeSessionOptions(opts.threads ?? Math.max(1, cpus().length)));
-      return wrapSession(m, session);
+      return wrapSession(m, session, true);
     },
   };
 }
@@ -121,7 +134,7 @@ export function wasmBackend(opts: { threads?: number } = {}): Backend {
       });
       const m = await ort;
       const session = await m.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
-      return wrapSession(m, session);
+      return wrapSession(m, session, false);
     },
   };
 }

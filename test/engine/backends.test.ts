@@ -33,3 +33,21 @@ test("a training step gives the same numbers on onnxruntime-node and onnxruntime
   await native.dispose();
   await wasm.dispose();
 });
+
+test("callInto writes chosen outputs into the caller's arrays on the native backend, and checks them", async () => {
+  const f = E.compile((a: E.Tensor, b: E.Tensor) => ({ s: E.add(a, b), p: E.mul(a, b), n: E.neg(a) }), { name: "into" });
+  const a = E.tensor([1, 2, 3, 4, 5, 6], [2, 3]), b = E.tensor([6, 5, 4, 3, 2, 1], [2, 3]);
+  const plain = await f(a, b);
+  const arena = new Float32Array(20);
+  const slot = arena.subarray(7, 13); // an offset view, as trainStep's gradient slot pieces are
+  const r = await f.callInto(new Map([[1, slot]]), a, b); // outputs flatten as s, p, n
+  assert.equal(r.p.values(), slot, "the result is the caller's array");
+  assert.deepEqual(Array.from(slot), plain.p.toArray());
+  assert.deepEqual(r.s.toArray(), plain.s.toArray());
+  assert.equal(arena[6], 0, "nothing written outside the view");
+  assert.equal(arena[13], 0);
+  await assert.rejects(f.callInto(new Map([[0, new Float32Array(5)]]), a, b), /output 0 is float32\[2, 3\]; the array given for it is a Float32Array of 5/);
+  await assert.rejects(f.callInto(new Map([[0, new Float64Array(6)]]), a, b), /the array given for it is a Float64Array/);
+  await assert.rejects(f.callInto(new Map([[3, new Float32Array(6)]]), a, b), /callInto names output 3, but the function has 3/);
+  await f.dispose();
+});

@@ -3,7 +3,8 @@
 // overhead per step is measured.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { Rng, Tensor, mean, mul, sub, type DType } from "../../src/engine/index.js";
+import { Rng, Tensor, mean, mul, nativeBackend, sub, type Backend, type DType } from "../../src/engine/index.js";
+import { gradientSlot } from "../../src/optim/host/arena.js";
 import { BatchNorm1d, Context, Dropout, Linear, ReLU, Sequential, SpectralNorm, Tanh, combine, namedTensors, toDtype, type Noise } from "../../src/nn/index.js";
 import { adam, schedules, sgd, trainStep, withGradClip } from "../../src/optim/index.js";
 import { assertClose } from "../nn/helpers.js";
@@ -128,5 +129,34 @@ describe("trainStep", () => {
     assert.equal(big.updateStats.calls, steps + 1, "Adam ran on the host, once per step");
     assert.ok(wall - run - update < 5, `host overhead ${(wall - run - update).toFixed(2)} ms per step besides the optimizer`);
     await big.dispose();
+  });
+
+  it("from its second step, the runtime writes the gradient into the host update's arena (no copy), same numbers", async () => {
+    // a backend that records what each run was asked to write in place
+    const asked: number[] = [];
+    const native = nativeBackend({ threads: 1 });
+    const spy: Backend = {
+      name: "spy",
+      nchwcBlockSize: native.nchwcBlockSize,
+      async createSession(bytes) {
+        const s = await native.createSession(bytes);
+        return { run: (feeds, into) => (asked.push(Object.keys(into ?? {}).length), s.run(feeds, into)), release: () => s.release() };
+      },
+    };
+    const net = new Sequential(new Linear(6, 8, { rng: 3 }), new Tanh(), new Linear(8, 3, { rng: 4 }));
+    const inPlace = trainStep({ lossFn: mse, optimizer: adam({ lr: 1e-2 }), backend: spy, name: "in-place" });
+    const inGraph = trainStep({ lossFn: mse, optimizer: adam({ lr: 1e-2 }), hostUpdate: false, name: "in-graph" });
+    let [a, b] = [inPlace.init(net), inGraph.init(net)];
+    const rng = new Rng(9);
+    for (let k = 0; k < 4; k++) {
+      const batch = data(rng, 5, 6, 3, "float32");
+      const slot = gradientSlot(a.params.values() as Float32Array);
+      assert.equal(slot !== null, k > 0, `step ${k}: parameters in an arena from the second step`);
+      const [ra, rb] = [await inPlace(a, batch, 1e-2, {}), await inGraph(b, batch, 1e-2, {})];
+      assertClose(ra.state.params, rb.state.params, 1e-5, `step ${k} params`);
+      [a, b] = [ra.state, rb.state];
+    }
+    assert.deepEqual(asked, [0, 4, 4, 4], "four gradient pieces (two weights, two biases) written in place from step 2");
+    await Promise.all([inPlace.dispose(), inGraph.dispose()]);
   });
 });

@@ -112,3 +112,13 @@ export function placeInArena(arrays: readonly Float32Array[]): Arena | null {
   arrays.forEach((x, k) => fresh.view(k).set(x));
   return fresh;
 }
+
+/**
+ * The gradient slot (the last array) of the arena holding `params` as its array 0, where the next
+ * step's gradient can be written directly (trainStep hands it to the runtime as the gradient's
+ * output buffer, so the update finds it in place); null where params live in no arena.
+ */
+export function gradientSlot(params: Float32Array): Float32Array | null {
+  const a = Arena.of(params);
+  return a && a.count > 1 && a.holds(0, params) ? a.view(a.count - 1) : null;
+}

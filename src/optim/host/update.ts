@@ -41,7 +41,10 @@ const pieces = (g: Gradient): readonly Tensor[] => (g instanceof Tensor ? [g] : 
 export function gradInto(target: Float32Array | Float64Array, grad: Gradient): void {
   let at = 0;
   for (const t of pieces(grad)) {
-    target.set(t.values() as Float32Array | Float64Array, at);
+    const v = t.values() as Float32Array | Float64Array;
+    // a piece the runtime already wrote in place (trainStep's gradient slot) needs no copy
+    const inPlace = v.buffer === target.buffer && v.byteOffset === target.byteOffset + at * target.BYTES_PER_ELEMENT;
+    if (!inPlace) target.set(v, at);
     at += t.size;
   }
 }
