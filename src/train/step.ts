@@ -12,6 +12,7 @@ import { add, compile, mul, packInGraph, packedPieces, packSpec, packTree, resha
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
 import { combine, partition } from "../nn/index.js";
 import type { HostUpdate, Optimizer } from "../optim/index.js";
+import { gradientSlot } from "../optim/host/arena.js";
 import { averagePieces, piecesNorm, shardSizes, splitNoise, splitRows, weightedSum } from "../optim/shards.js";
 import { workerBackend } from "../engine/index.js";
 import type { BatchTensors, GenerativeModel, Objective } from "../models/index.js";
@@ -166,7 +167,8 @@ export class ObjectiveStep {
       }
       if (host) {
         const pieces = packedPieces(grad, mine.params);
-        return { loss: value, metrics: aux, gradNorm: sqrt(pieces.map((p) => sum(mul(p, p))).reduce((x, y) => add(x, y))), grad: pieces, buffers };
+        // the gradient's pieces first: they are the compiled step's outputs 0…k−1 (see trainOn)
+        return { grad: pieces, loss: value, metrics: aux, gradNorm: sqrt(pieces.map((p) => sum(mul(p, p))).reduce((x, y) => add(x, y))), buffers };
       }
       const g = packInGraph(grad, mine.params);
       const gradNorm = sqrt(sum(mul(g, g)));
@@ -210,7 +212,14 @@ export class ObjectiveStep {
 
   /** One train step: the compiled function, or its shards at once with their results averaged (weights n_shard / n). */
   async trainOn(a: StepArgs): Promise<StepResult> {
-    if (this.trainShards.length === 0) return this.train(a);
+    if (this.trainShards.length === 0) {
+      // the gradient written straight into the host update's arena slot, when the player's
+      // parameters already live in one (optim's trainStep does the same)
+      const own = a.params[this.objective.player];
+      const slot = this.host && own.dtype === "float32" ? gradientSlot(own.values() as Float32Array) : null;
+      const mine = this.layouts.find((l) => l.name === this.objective.player)!;
+      return slot ? this.train.callInto(new Map(mine.params.entries.map((e, k) => [k, slot.subarray(e.offset, e.offset + e.size)])), a) : this.train(a);
+    }
     const why = this.shardProblem(a, a.batch);
     if (why) throw new Error(why);
     const n = a.batch.x.shape[0];

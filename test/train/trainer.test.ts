@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import "./helpers/register.js";
-import { Rng, Tensor } from "../../src/engine/index.js";
+import { nativeBackend, Rng, Tensor, type Backend } from "../../src/engine/index.js";
 import { findFamily, type GenerativeModel } from "../../src/models/index.js";
 import { listCheckpoints, loadCheckpoint, NonFiniteError, readMetrics, readRunConfig, train, type TrainEvent } from "../../src/train/index.js";
 import { scratchDir } from "./helpers/scratch.js";
@@ -208,4 +208,24 @@ test("bad options and mismatched data are refused before training", async () => 
   await assert.rejects(train(make("test-quad"), quadData, { steps: 5, schedule: "zigzag" }), /unknown schedule 'zigzag'/);
   await assert.rejects(train(make("test-quad"), { spec: "mnist", subset: 8 }, { steps: 5 }), /examples of shape \[1, 28, 28\] but model 'test-quad' expects \[2\]/);
   await assert.rejects(train(make("test-quad"), "nosuchdata", { steps: 5 }), /unknown dataset "nosuchdata"/);
+});
+
+test("from the second step, the trainer's runtime writes the gradient into the optimizer's arena; same weights as copying it in", async () => {
+  const native = nativeBackend({ threads: 1 });
+  const spy = (honour: boolean, asked: number[]): Backend => ({
+    name: "spy",
+    async createSession(bytes) {
+      const s = await native.createSession(bytes);
+      return { run: (feeds, into) => (asked.push(Object.keys(into ?? {}).length), s.run(feeds, honour ? into : undefined)), release: () => s.release() };
+    },
+  });
+  const [inPlace, copied]: number[][] = [[], []];
+  const runs = [];
+  for (const [honour, asked] of [[true, inPlace], [false, copied]] as const) {
+    const model = make("test-quad", { init: 3 });
+    await train(model, quadData, { steps: 6, out: join(dir, `in-place-${honour}`), progress: "none", backend: spy(honour, asked), optimizers: { model: { kind: "adam", lr: 0.05 } } });
+    runs.push(w(model));
+  }
+  assert.deepEqual(runs[0], runs[1], "the same weights either way");
+  assert.deepEqual(inPlace.slice(0, 6), [0, 1, 1, 1, 1, 1], "the one gradient piece written in place from step 2");
 });
