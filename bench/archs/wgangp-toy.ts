@@ -7,6 +7,7 @@ import { Rng, Tensor, add, compile, grad, mean, mul, neg, sqrt, square, stopGrad
 import { packedPieces, packSpec, packTree, unpackTree, type PackSpec } from "../../src/engine/packing.js";
 import { Context, Linear, ReLU, Sequential } from "../../src/nn/index.js";
 import { adam, type AdamState } from "../../src/optim/index.js";
+import { intoSlot } from "../lib/in-place.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
 
 export const BATCH = 256;
@@ -61,7 +62,7 @@ export function create(opts: ArchOptions): EikonArch {
         return add(sub(mean(pd.forward(fake, ctx)), mean(pd.forward(real, ctx))), mul(gp, LAMBDA));
       };
       const { value, grad: gd } = valueAndGrad(loss)(unpackTree(dFlat, specD) as Sequential);
-      return { loss: value, grad: packedPieces(gd, specD) };
+      return { grad: packedPieces(gd, specD), loss: value };
     },
     { name: "wgangp-critic", backend: opts.backend },
   );
@@ -69,7 +70,7 @@ export function create(opts: ArchOptions): EikonArch {
     (gFlat: Tensor, dFlat: Tensor, z: Tensor) => {
       const dm = unpackTree(dFlat, specD) as Sequential;
       const { value, grad: gg } = valueAndGrad((pg: Sequential) => neg(mean(dm.forward(pg.forward(z, ctx), ctx))))(unpackTree(gFlat, specG) as Sequential);
-      return { loss: value, grad: packedPieces(gg, specG) };
+      return { grad: packedPieces(gg, specG), loss: value };
     },
     { name: "wgangp-generator", backend: opts.backend },
   );
@@ -86,12 +87,12 @@ export function create(opts: ArchOptions): EikonArch {
       let ld = 0;
       for (let k = 0; k < CRITIC; k++) {
         cArgs = [realPoints(rng, BATCH), normal([BATCH, 2]), new Tensor([BATCH, 1], "float32", rng.fillUniform(new Float32Array(BATCH)))];
-        const r = await critic(d, g, ...cArgs);
+        const r = await intoSlot(critic, d, specD, d, g, ...cArgs);
         ({ params: d, state: sD } = update(optD, d, r.grad, sD, 1e-4));
         ld = r.loss.item();
       }
       zG = normal([BATCH, 2]);
-      const r = await gen(g, d, zG);
+      const r = await intoSlot(gen, g, specG, g, d, zG);
       ({ params: g, state: sG } = update(optG, g, r.grad, sG, 1e-4));
       return ld;
     },
