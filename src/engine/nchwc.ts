@@ -1,6 +1,6 @@
 // Lowering in ONNX Runtime's blocked channel layout (NCHWc): float32 convolutions become its
-// com.microsoft.nchwc Conv, whose direct kernels run 1.6–3× faster than its NCHW Conv (an im2col
-// GEMM per image) on the shapes of a training step (bench/NOTES.md, session 8). ORT's own layout
+// com.microsoft.nchwc Conv, whose direct kernels run ~1.6–1.9× faster than its NCHW Conv (an
+// im2col GEMM per image) on the shapes of a training step (bench/NOTES.md, session 8). ORT's own layout
 // pass only fires for convolutions with constant weights, so a training step, whose weights are
 // inputs, never got it: here the weights are reordered inside the graph (they are small) and
 // activations stay blocked from one conv to the next through every elementwise op between them.
