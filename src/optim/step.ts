@@ -5,7 +5,7 @@
 // into one flat tensor (the optimizer updates the flat vector elementwise; its state is a few
 // flat leaves), buffers into another, so a step feeds and returns a handful of large arrays
 // however many layers the model has. The learning rate is an input: schedules never recompile.
-import { gradientSlot } from "./host/arena.js";
+import { gradientPlaces } from "./host/arena.js";
 import { Tensor, compile, flattenTree, mapTree, scalar, valueAndGrad, workerBackend, type Backend, type Compiled, type CompiledStats, type DType } from "../engine/index.js";
 import { packInGraph, packSpec, packTree, packedPieces, unpackTree, type PackSpec } from "../engine/packing.js";
 import { Context, type Noise, type NoiseCount } from "../nn/context.js";
@@ -124,7 +124,7 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     );
     const { value, grad, aux } = vg(params);
     const newBuffers = ctx.hasUpdates && state.buffers ? packInGraph(ctx.applyUpdates(buffers), s.buffers) : null;
-    // the gradient's pieces first: they are the compiled step's outputs 0…k−1 (see placeGradient)
+    // the gradient's pieces first: they are the compiled step's outputs 0…k−1 (see step below)
     if (host) return { grad: packedPieces(grad, s.params), loss: value, aux: aux as Aux, buffers: newBuffers };
     const upd = opts.optimizer.update(packInGraph(grad, s.params), state.opt, state.params, lr);
     return { loss: value, aux: aux as Aux, params: upd.params, buffers: newBuffers, opt: upd.state };
@@ -183,22 +183,11 @@ export function trainStep<M, B = unknown, S = unknown, Aux = undefined>(opts: Tr
     return { loss: weightedSum(rs.map((r) => r.loss), weights), aux, buffers: null, grad: averagePieces(rs.map((r) => r.grad!), weights) };
   };
 
-  /**
-   * Where the runtime can write the gradient for the host update: its pieces straight into the
-   * arena's gradient slot when the parameters already live in one (float32, from the second step),
-   * which spares the update copying them in (realnvp's 35 MB a step).
-   */
-  const placeGradient = (state: StepState<S>): Map<number, Float32Array> | null => {
-    if (!host || state.params.dtype !== "float32") return null;
-    const slot = gradientSlot(state.params.values() as Float32Array);
-    if (!slot) return null;
-    return new Map(need(state.params).params.entries.map((e, k) => [k, slot.subarray(e.offset, e.offset + e.size)]));
-  };
-
   const step = async (state: StepState<S>, batch: B, lr: Tensor | number, noise?: Noise) => {
     const rate = lrTensor(lr, state);
     if (!sharded) {
-      const into = placeGradient(state);
+      // the gradient written straight into the host update's arena (no copy in the update)
+      const into = host ? gradientPlaces(state.params, need(state.params).params) : null;
       return finish(state, await (into ? compiled.callInto(into, state, batch, rate, noise ?? {}) : compiled(state, batch, rate, noise ?? {})), rate);
     }
     const p = plan(state, batch, noise ?? {});

@@ -12,7 +12,7 @@ import { add, compile, mul, packInGraph, packedPieces, packSpec, packTree, resha
 import { Context, type Noise, type NoiseCount } from "../nn/index.js";
 import { combine, partition } from "../nn/index.js";
 import type { HostUpdate, Optimizer } from "../optim/index.js";
-import { gradientSlot } from "../optim/host/arena.js";
+import { gradientPlaces } from "../optim/host/arena.js";
 import { averagePieces, piecesNorm, shardSizes, splitNoise, splitRows, weightedSum } from "../optim/shards.js";
 import { workerBackend } from "../engine/index.js";
 import type { BatchTensors, GenerativeModel, Objective } from "../models/index.js";
@@ -213,12 +213,10 @@ export class ObjectiveStep {
   /** One train step: the compiled function, or its shards at once with their results averaged (weights n_shard / n). */
   async trainOn(a: StepArgs): Promise<StepResult> {
     if (this.trainShards.length === 0) {
-      // the gradient written straight into the host update's arena slot, when the player's
-      // parameters already live in one (optim's trainStep does the same)
-      const own = a.params[this.objective.player];
-      const slot = this.host && own.dtype === "float32" ? gradientSlot(own.values() as Float32Array) : null;
-      const mine = this.layouts.find((l) => l.name === this.objective.player)!;
-      return slot ? this.train.callInto(new Map(mine.params.entries.map((e, k) => [k, slot.subarray(e.offset, e.offset + e.size)])), a) : this.train(a);
+      // the gradient written straight into the host update's arena (as optim's trainStep does)
+      const me = this.objective.player;
+      const into = this.host ? gradientPlaces(a.params[me], this.layouts.find((l) => l.name === me)!.params) : null;
+      return into ? this.train.callInto(into, a) : this.train(a);
     }
     const why = this.shardProblem(a, a.batch);
     if (why) throw new Error(why);

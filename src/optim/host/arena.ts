@@ -2,6 +2,7 @@
 // optimizer moments, a gradient slot) that the fused kernels of kernels.wat update in place.
 // The memory is sized once and never grows, so the typed-array views handed out (and fed to
 // ONNX Runtime without a copy) stay valid for the arena's lifetime.
+import type { PackSpec, Tensor } from "../../engine/index.js";
 import { KERNELS_WASM_BASE64 } from "./kernels-wasm.js";
 
 export interface Kernels {
@@ -115,10 +116,20 @@ export function placeInArena(arrays: readonly Float32Array[]): Arena | null {
 
 /**
  * The gradient slot (the last array) of the arena holding `params` as its array 0, where the next
- * step's gradient can be written directly (trainStep hands it to the runtime as the gradient's
- * output buffer, so the update finds it in place); null where params live in no arena.
+ * step's gradient can be written directly; null where params live in no arena.
  */
 export function gradientSlot(params: Float32Array): Float32Array | null {
   const a = Arena.of(params);
   return a && a.count > 1 && a.holds(0, params) ? a.view(a.count - 1) : null;
+}
+
+/**
+ * Where a compiled step whose first outputs are the packed gradient's pieces (in `spec`'s order)
+ * can write them for the host update: output k → its span of the gradient slot, once the float32
+ * parameters live in an arena (from the second step); null before, or for float64. trainStep and
+ * the trainer pass this to `compiled.callInto`, so the update finds the gradient in place.
+ */
+export function gradientPlaces(params: Tensor, spec: PackSpec): Map<number, Float32Array> | null {
+  const slot = params.dtype === "float32" && params.data ? gradientSlot(params.data as Float32Array) : null;
+  return slot ? new Map(spec.entries.map((e, k) => [k, slot.subarray(e.offset, e.offset + e.size)])) : null;
 }
