@@ -8,7 +8,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema } from "onnx-buf";
 import { graphIndex, type IRGraph, type IRNode, type IRValue } from "./ir.js";
-import type { OnnxBuilder } from "./onnx-builder.js";
+import type { AttrValue, OnnxBuilder } from "./onnx-builder.js";
 import type { ConvAttrs, Prim, PrimAttrs } from "./primitive.js";
 
 export const NCHWC_DOMAIN = "com.microsoft.nchwc";
@@ -91,19 +91,14 @@ export class NchwcLowering {
     if (prim !== "conv2d" || out.dtype !== "float32") return false;
     const a = attrs as ConvAttrs;
     const [x, w, bias] = inputs;
-    const [co, ci, kh, kw] = w.shape;
+    const [co, ci] = w.shape;
     const B = this.block;
     if (a.groups !== 1 || co % B !== 0 || !(ci % B === 0 || ci < B)) return false;
     // a dilated conv here is a strided conv's weight gradient (a conv over the batch axis whose
     // "weights" are activations): reordering those costs more than the blocked kernel saves
     if (a.dilation[0] !== 1 || a.dilation[1] !== 1) return false;
     const blockedIn = ci % B === 0;
-    // MLAS's filter layouts: [Co/B, Ci/B, kh, kw, B(in), B(out)] for blocked input, [Co/B, Ci, kh, kw, B(out)] for NCHW
-    const wr = blockedIn
-      ? this.reorderWeight(this.nchw(w), [co / B, B, ci / B, B, kh, kw], [0, 2, 4, 5, 3, 1], w.shape)
-      : this.reorderWeight(this.nchw(w), [co / B, B, ci, kh, kw], [0, 2, 3, 4, 1], w.shape);
     const xin = blockedIn ? this.toBlocked(x) : this.nchw(x);
-    const ins = [xin, wr, bias ? this.nchw(bias) : ""];
     // an add of a same-shaped value read only off this conv (a residual, a gradient accumulation)
     // preloads the output (the kernel's Sum input), and an activation after either goes last
     let tail = out;
@@ -114,22 +109,8 @@ export class NchwcLowering {
       if (sameShape(other, out) && other.dtype === "float32" && this.has(other)) [sum, tail] = [this.toBlocked(other), add.output];
     }
     const act = this.fusableActivation(tail);
-    if (sum) ins.push(sum);
-    else if (!bias) ins.pop();
-    const y = this.b.op1(
-      "Conv",
-      ins,
-      {
-        kernel_shape: [kh, kw],
-        strides: a.stride,
-        pads: [a.padding[0], a.padding[1], a.padding[0], a.padding[1]],
-        dilations: a.dilation,
-        group: 1,
-        ...this.activationAttrs(act),
-      },
-      ["kernel_shape", "strides", "pads", "dilations", "group"],
-      NCHWC_DOMAIN,
-    );
+    const pads = [a.padding[0], a.padding[1], a.padding[0], a.padding[1]];
+    const y = this.emitConv(xin, this.nchw(w), w.shape, blockedIn, bias ? this.nchw(bias) : null, a.stride, pads, act, sum);
     // with the add or activation fused, the conv's output is theirs (they were its only readers)
     if (act && tail !== out) this.absorbed.add(tail);
     this.blocked.set(act ? act.output : tail, y);
@@ -165,7 +146,7 @@ export class NchwcLowering {
     if (phases.some((axis) => axis.some((f) => f.taps < 1 || f.before < 0 || f.after < 0))) return false;
     const blockedIn = ci % B === 0;
     const xin = blockedIn ? this.toBlocked(x) : this.nchw(x);
-    const bname = bias ? this.nchw(bias) : "";
+    const bname = bias ? this.nchw(bias) : null;
     const act = this.fusableActivation(out);
     const parts: string[] = [];
     for (const fh of phases[0])
@@ -174,26 +155,7 @@ export class NchwcLowering {
         const starts = [fh.phi + s[0] * (fh.taps - 1), fw.phi + s[1] * (fw.taps - 1)];
         const taken = this.b.op1("Slice", [this.nchw(w), this.b.int64(starts), this.b.int64([-kh - 1, -kw - 1]), this.b.int64([2, 3]), this.b.int64([-s[0], -s[1]])]);
         const kernel = this.b.op1("Transpose", [taken], { perm: [1, 0, 2, 3] }, ["perm"]);
-        const kshape = [co, ci, fh.taps, fw.taps];
-        const wr = blockedIn
-          ? this.reorderWeight(kernel, [co / B, B, ci / B, B, fh.taps, fw.taps], [0, 2, 4, 5, 3, 1], kshape)
-          : this.reorderWeight(kernel, [co / B, B, ci, fh.taps, fw.taps], [0, 2, 3, 4, 1], kshape);
-        parts.push(
-          this.b.op1(
-            "Conv",
-            bias ? [xin, wr, bname] : [xin, wr],
-            {
-              kernel_shape: [fh.taps, fw.taps],
-              strides: [1, 1],
-              pads: [fh.before, fw.before, fh.after, fw.after],
-              dilations: [1, 1],
-              group: 1,
-              ...this.activationAttrs(act),
-            },
-            ["kernel_shape", "strides", "pads", "dilations", "group"],
-            NCHWC_DOMAIN,
-          ),
-        );
+        parts.push(this.emitConv(xin, kernel, [co, ci, fh.taps, fw.taps], blockedIn, bname, [1, 1], [fh.before, fw.before, fh.after, fw.after], act));
       }
     // the phases side by side along the blocked channel axis, then each row/column block interleaved
     const [n] = out.shape;
@@ -205,9 +167,20 @@ export class NchwcLowering {
     return true;
   }
 
-  private activationAttrs(act: IRNode | null): Record<string, string | number[]> {
-    if (!act) return {};
-    return act.prim === "relu" ? { activation: "Relu" } : { activation: "LeakyRelu", activation_params: [(act.attrs as PrimAttrs["leakyRelu"]).alpha] };
+  /**
+   * One blocked Conv node: weight w [Co, Ci, kh, kw] (an NCHW name) reordered into MLAS's filter
+   * layout, [Co/B, Ci/B, kh, kw, B(in), B(out)] for blocked input or [Co/B, Ci, kh, kw, B(out)] for
+   * NCHW input; optional bias, Sum input (added before the activation) and fused activation.
+   */
+  private emitConv(x: string, w: string, shape: number[], blockedIn: boolean, bias: string | null, strides: number[], pads: number[], act: IRNode | null, sum?: string): string {
+    const [co, ci, kh, kw] = shape;
+    const B = this.block;
+    const wr = blockedIn ? this.reorderWeight(w, [co / B, B, ci / B, B, kh, kw], [0, 2, 4, 5, 3, 1], shape) : this.reorderWeight(w, [co / B, B, ci, kh, kw], [0, 2, 3, 4, 1], shape);
+    const ins = sum ? [x, wr, bias ?? "", sum] : bias ? [x, wr, bias] : [x, wr];
+    const attrs: Record<string, AttrValue> = { kernel_shape: [kh, kw], strides, pads, dilations: [1, 1], group: 1 };
+    if (act) attrs.activation = act.prim === "relu" ? "Relu" : "LeakyRelu";
+    if (act?.prim === "leakyRelu") attrs.activation_params = [(act.attrs as PrimAttrs["leakyRelu"]).alpha];
+    return this.b.op1("Conv", ins, attrs, ["kernel_shape", "strides", "pads", "dilations", "group"], NCHWC_DOMAIN);
   }
 
   /** The node that alone reads v, when v is not also a graph output. */
