@@ -1,6 +1,6 @@
 // compile(fn): trace fn on symbolic tensors once per input signature, emit ONNX, and run
 // it in an ONNX Runtime session cached for that signature.
-import { allocate, sizeOf, type TypedArray } from "./dtype.js";
+import { dtypeOf, sizeOf, type TypedArray } from "./dtype.js";
 import { Tensor } from "./tensor.js";
 import { flatten } from "./tree.js";
 import { buildGraph, checkGraph, printGraph, type IRGraph } from "./ir.js";
@@ -125,7 +125,7 @@ export function compile<Args extends unknown[], R>(fn: (...args: Args) => R, opt
     for (const [k, data] of into ?? []) {
       const o = e.graph.outputs[k];
       if (!o) throw new RangeError(`compile(${label}): callInto names output ${k}, but the function has ${e.graph.outputs.length}`);
-      if (data.length !== sizeOf(o.shape) || data.constructor !== allocate(o.dtype, 0).constructor) {
+      if (data.length !== sizeOf(o.shape) || dtypeOf(data) !== o.dtype) {
         throw new TypeError(`compile(${label}): output ${k} is ${o.dtype}[${o.shape.join(", ")}]; the array given for it is a ${data.constructor.name} of ${data.length}`);
       }
       placed[e.outputNames[k]] = { data, shape: o.shape, dtype: o.dtype };
