@@ -6,6 +6,7 @@ import { Context, Conv2d, MaskedConv2d, Module, ReLU, Sequential } from "../../s
 import { adam, trainStep } from "../../src/optim/index.js";
 import { bcePerExample } from "../lib/losses.js";
 import { binaryImages } from "./vae-mlp.js";
+import { trainStepArch } from "../lib/train-step-arch.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
 
 export const BATCH = 64;
@@ -41,18 +42,5 @@ export function create(opts: ArchOptions): EikonArch {
   const model = buildPixelCnn(rng);
   const x = binaryImages(rng, BATCH * 784, [BATCH, 1, 28, 28]);
   const step = trainStep<Sequential, { x: Tensor }>({ name: "pixelcnn", lossFn: (p, _b, batch, ctx) => bcePerExample(p.forward(batch.x, ctx), batch.x), optimizer: adam({ lr: 1e-3 }), backend: opts.backend, shards: opts.shards });
-  let state = step.init(model);
-  const lr = new Tensor([], "float32", new Float32Array([1e-3]));
-  return {
-    id: "pixelcnn",
-    batch: BATCH,
-    async step() {
-      const r = await step(state, { x }, lr);
-      state = r.state;
-      return r.loss.item();
-    },
-    parts: [{ name: "step", compiled: step.compiled, stats: step.stats, callsPerStep: 1, args: () => [state, { x }, lr, {}] }],
-    updateMs: () => step.updateStats.ms,
-    dispose: () => step.dispose(),
-  };
+  return trainStepArch({ id: "pixelcnn", batchSize: BATCH, step, model, batch: { x }, lr: 1e-3 });
 }

@@ -4,6 +4,7 @@
 import { Rng, Tensor, add, exp, mean, mul, neg, split, square, sub, sum, tanh } from "../../src/engine/index.js";
 import { Context, Linear, Module, ReLU, Sequential } from "../../src/nn/index.js";
 import { adam, trainStep } from "../../src/optim/index.js";
+import { trainStepArch } from "../lib/train-step-arch.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
 
 export const BATCH = 128;
@@ -57,18 +58,5 @@ export function create(opts: ArchOptions): EikonArch {
     return neg(mean(logp));
   };
   const step = trainStep<Coupling[], { x: Tensor }>({ name: "realnvp-mlp", lossFn, optimizer: adam({ lr: 1e-3 }), backend: opts.backend, shards: opts.shards });
-  let state = step.init(model);
-  const lr = new Tensor([], "float32", new Float32Array([1e-3]));
-  return {
-    id: "realnvp-mlp",
-    batch: BATCH,
-    async step() {
-      const r = await step(state, { x }, lr);
-      state = r.state;
-      return r.loss.item();
-    },
-    parts: [{ name: "step", compiled: step.compiled, stats: step.stats, callsPerStep: 1, args: () => [state, { x }, lr, {}] }],
-    updateMs: () => step.updateStats.ms,
-    dispose: () => step.dispose(),
-  };
+  return trainStepArch({ id: "realnvp-mlp", batchSize: BATCH, step, model, batch: { x }, lr: 1e-3 });
 }

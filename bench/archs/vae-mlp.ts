@@ -1,9 +1,10 @@
 // vae-mlp (BENCHMARKS.md): MLP VAE 784-512-256-(2×32) / 32-256-512-784, Bernoulli logits,
 // one reparameterized sample, Adam 1e-3, batch 128 — the maths of ../../shared/peers/vae_mlp.py.
 import { Rng, Tensor, add, div, exp, mul, split, square, sub, sum } from "../../src/engine/index.js";
-import { Context, Linear, ReLU, Sequential, type Noise } from "../../src/nn/index.js";
+import { Context, Linear, ReLU, Sequential } from "../../src/nn/index.js";
 import { adam, trainStep } from "../../src/optim/index.js";
 import { bcePerExample } from "../lib/losses.js";
+import { trainStepArch } from "../lib/train-step-arch.js";
 import type { ArchOptions, EikonArch } from "../lib/types.js";
 
 export const BATCH = 128;
@@ -37,22 +38,5 @@ export function create(opts: ArchOptions): EikonArch {
   const model = buildVae(rng);
   const x = binaryImages(rng, BATCH * 784, [BATCH, 784]);
   const step = trainStep<Vae, { x: Tensor }>({ name: "vae-mlp", lossFn: (p, _b, batch, ctx) => vaeLoss(p, batch.x, ctx), optimizer: adam({ lr: 1e-3 }), backend: opts.backend, shards: opts.shards });
-  let state = step.init(model);
-  const noise = () => Context.sampleNoise(rng, { normal: BATCH * LATENT });
-  const lr = new Tensor([], "float32", new Float32Array([1e-3]));
-  // what the last step consumed (zeros until the first step: tracing must not draw from rng)
-  let lastNoise: Noise = { normal: new Tensor([BATCH * LATENT], "float32", new Float32Array(BATCH * LATENT)) };
-  return {
-    id: "vae-mlp",
-    batch: BATCH,
-    async step() {
-      lastNoise = noise();
-      const r = await step(state, { x }, lr, lastNoise);
-      state = r.state;
-      return r.loss.item();
-    },
-    parts: [{ name: "step", compiled: step.compiled, stats: step.stats, callsPerStep: 1, args: () => [state, { x }, lr, lastNoise] }],
-    updateMs: () => step.updateStats.ms,
-    dispose: () => step.dispose(),
-  };
+  return trainStepArch({ id: "vae-mlp", batchSize: BATCH, step, model, batch: { x }, lr: 1e-3, noise: { rng, count: { normal: BATCH * LATENT } } });
 }
