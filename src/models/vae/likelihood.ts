@@ -70,12 +70,12 @@ export class LikelihoodHead extends Module {
     const [n, d] = out.shape;
     switch (this.kind) {
       case "bernoulli":
-        return new BernoulliPixels(new Bernoulli(E.reshape(out, [n, d])));
+        return new FactorizedPixels(new Bernoulli(E.reshape(out, [n, d])));
       case "gaussian":
-        return new GaussianPixels(new Normal(E.reshape(out, [n, d]), Math.log(this.sigma)));
+        return new FactorizedPixels(new Normal(E.reshape(out, [n, d]), Math.log(this.sigma)));
       case "gaussian-learned": {
         const sigma = E.add(E.softplus(this.scale!), this.minSigma);
-        return new GaussianPixels(new Normal(E.reshape(out, [n, d]), E.log(sigma)));
+        return new FactorizedPixels(new Normal(E.reshape(out, [n, d]), E.log(sigma)));
       }
       case "categorical": {
         const f = out.shape[2];
@@ -97,21 +97,9 @@ export interface PixelDistribution {
   sample(noise: NoiseSource): Tensor;
 }
 
-class BernoulliPixels implements PixelDistribution {
-  constructor(readonly d: Bernoulli) {}
-  logProb(x: Tensor): Tensor {
-    return E.sum(this.d.logProb(x), 1);
-  }
-  mean(): Tensor {
-    return this.d.mean();
-  }
-  sample(noise: NoiseSource): Tensor {
-    return this.d.sample(noise);
-  }
-}
-
-class GaussianPixels implements PixelDistribution {
-  constructor(readonly d: Normal) {}
+/** One independent Bernoulli or Normal factor per pixel: log p(x|z) sums the factors over the pixels. */
+class FactorizedPixels implements PixelDistribution {
+  constructor(readonly d: Bernoulli | Normal) {}
   logProb(x: Tensor): Tensor {
     return E.sum(this.d.logProb(x), 1);
   }
